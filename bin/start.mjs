@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+// `npm start` on a fresh clone: install the locked dependencies if they are missing or older than the
+// lockfile (this also resolves the validation artefacts, see the postinstall script), then run the hub.
+// Plain Node with no dependencies, since it runs before they exist.
+import { spawn, spawnSync } from 'node:child_process'
+import { existsSync, statSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const installed = join(root, 'node_modules', '.package-lock.json')
+const lock = join(root, 'package-lock.json')
+if (!existsSync(installed) || statSync(installed).mtimeMs < statSync(lock).mtimeMs) {
+  process.stderr.write('facteur: installing dependencies (npm ci) …\n')
+  const env = { ...process.env }
+  // libxmljs2 builds from source; use the installed Node headers rather than downloading them.
+  if (!env.npm_config_nodedir && existsSync('/usr/include/node/node_version.h')) env.npm_config_nodedir = '/usr'
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm'
+  const result = spawnSync(npm, ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit', env })
+  if (result.status !== 0) {
+    process.stderr.write('facteur: npm ci failed; see the messages above\n')
+    process.exit(result.status ?? 1)
+  }
+}
+const hub = spawn(process.execPath, ['--import', 'tsx', join(root, 'services/hub/main.ts'), ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' })
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => hub.kill(signal))
+hub.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)))

@@ -1,0 +1,10 @@
+// A delivery channel: one way of handing the original bytes to a recipient. Outcomes are values:
+// 'delivered', 'retry-later' (the endpoint may accept later) or 'failed' (it never will as configured).
+export type Delivery = { documentId: string; contentType: string; bytes: Buffer }
+
+export type DeliveryOutcome =
+  | { outcome: 'delivered'; detail: string }
+  | { outcome: 'retry-later'; detail: string }
+  | { outcome: 'failed'; detail: string }
+
+export type Channel = (endpoint: URL, delivery: Delivery) => Promise<DeliveryOutcome>

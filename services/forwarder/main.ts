@@ -1,0 +1,38 @@
+// forwarder: consumes `document.routed`, delivers the original bytes to the recipient's endpoint (file: drop
+// folder or HTTP POST) with retries and back-off, and produces `document.delivery` (DELIVERED | FAILED).
+// A document given up on also goes to `document.routed.dlq`, so an operator can replay it once fixed.
+import { setTimeout as sleep } from 'node:timers/promises'
+import { runConsumer, emit } from '../kit/run-service.js'
+import { runServiceMain, isEntryPoint } from '../kit/service-main.js'
+import type { Deps } from '../kit/deps.js'
+import { deliver } from './deliver.js'
+import { httpChannel } from './channels/http.js'
+import { dropFolderChannel } from './channels/drop-folder.js'
+import { recordAttempt } from './store.js'
+import { loadDocument } from '../kit/claim-check.js'
+
+export const startForwarder = (deps: Deps) => {
+  const channels = { http: httpChannel(deps.config.deliveryTimeoutMs), file: dropFolderChannel }
+  return runConsumer(deps, {
+    name: 'forwarder',
+    consumes: ['routed'],
+    async handle(event, { log, deadLetter }) {
+      const delivery = { documentId: event.documentId, ...(await loadDocument(deps.db, event.documentId)) }
+      const final = await deliver({
+        endpoint: event.endpoint, delivery, channels, sleep,
+        attempts: deps.config.deliveryAttempts, backoffMs: deps.config.deliveryBackoffMs,
+        onAttempt: async (a) => {
+          log[a.outcome === 'delivered' ? 'info' : 'warn']({ endpoint: event.endpoint, ...a }, 'delivery attempt')
+          await recordAttempt(deps.db, event.documentId, event.endpoint, a)
+        },
+      })
+      if (final.outcome === 'FAILED') await deadLetter(`delivery to ${event.endpoint} failed: ${final.detail}`)
+      return [emit('delivery', {
+        eventId: `${event.documentId}:delivery`, documentId: event.documentId, partnerId: event.partnerId,
+        outcome: final.outcome, endpoint: event.endpoint, attempts: final.attempts, detail: final.detail, at: Date.now(),
+      })]
+    },
+  })
+}
+
+if (isEntryPoint(import.meta.url)) await runServiceMain('forwarder', startForwarder)

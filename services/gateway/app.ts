@@ -1,0 +1,169 @@
+// The partner-facing HTTP API (paths and shapes are a contract: see README "HTTP API").
+// Handlers read like the rules they apply; storage is PostgreSQL only, and the `received` event goes out
+// through the transactional outbox, so a 202 always means the document is durable.
+import express, { type NextFunction, type Request, type Response } from 'express'
+import { randomUUID } from 'node:crypto'
+import type { Config } from '../kit/config.js'
+import { inTransaction, type Db } from '../kit/db.js'
+import type { Logger } from '../kit/log.js'
+import { enqueue } from '../kit/outbox.js'
+import { problem, problemContentType, type Problem } from '../kit/problem.js'
+import { readiness, type ReadinessCheck } from '../kit/health.js'
+import { authenticate, bearerToken, type Principal } from './api-keys.js'
+import { checkDeposit, checkMediaType, mediaTypeOf } from './deposit.js'
+import { parseAddress, parseParticipant } from './participants.js'
+
+export type GatewayDeps = { config: Config; db: Db; log: Logger; checks: Record<string, ReadinessCheck> }
+
+type Authed = Request & { principal: Principal }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+const send = (res: Response, p: Problem) => res.status(p.status).type(problemContentType).send(JSON.stringify(p))
+
+export function createApp({ config, db, log, checks }: GatewayDeps): express.Express {
+  const app = express()
+  app.disable('x-powered-by')
+  app.set('etag', false)
+
+  const auth = (role: Principal['role'] | 'any') => async (req: Request, res: Response, next: NextFunction) => {
+    const key = bearerToken(req.get('authorization'))
+    if (!key) {
+      res.set('WWW-Authenticate', 'Bearer realm="facteur"')
+      return send(res, problem('UNAUTHENTICATED', 'send your API key as `Authorization: Bearer <key>`'))
+    }
+    const principal = await authenticate(db, key)
+    if (!principal) {
+      res.set('WWW-Authenticate', 'Bearer realm="facteur", error="invalid_token"')
+      return send(res, problem('UNAUTHENTICATED', 'this API key is not known'))
+    }
+    if (role !== 'any' && principal.role !== role) {
+      return send(res, problem('FORBIDDEN', role === 'admin' ? 'this operation needs the admin key' : 'this operation needs a partner key, not the admin key'))
+    }
+    ;(req as Authed).principal = principal
+    next()
+  }
+
+  app.get('/healthz', (_req, res) => { res.json({ status: 'ok' }) })
+  app.get('/readyz', async (_req, res) => {
+    const failures = await readiness(checks)
+    const ok = Object.keys(failures).length === 0
+    res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'not ready', failures })
+  })
+
+  // POST /v1/documents: media type first (415 without reading the body), then size, then XML safety.
+  app.post('/v1/documents',
+    auth('partner'),
+    (req, res, next) => {
+      const unsupported = checkMediaType(req.get('content-type'))
+      if (unsupported) return send(res, unsupported)
+      const declared = Number(req.get('content-length'))
+      if (Number.isFinite(declared) && declared > config.maxDocumentBytes) {
+        return send(res, problem('DOCUMENT_TOO_LARGE', `the document is ${declared} bytes; the limit is ${config.maxDocumentBytes} bytes`))
+      }
+      next()
+    },
+    express.raw({ type: () => true, limit: config.maxDocumentBytes }),
+    async (req, res) => {
+      const { principal } = req as Authed
+      const body: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)
+      const idempotencyKey = req.get('idempotency-key') ?? null
+      if (idempotencyKey !== null && !/^[\x21-\x7e]{1,255}$/.test(idempotencyKey)) {
+        return send(res, problem('INVALID_REQUEST', 'Idempotency-Key must be 1 to 255 visible ASCII characters'))
+      }
+      const deposit = checkDeposit(body, { maxBytes: config.maxDocumentBytes, maxDepth: config.maxXmlDepth })
+      if (!deposit.ok) {
+        log.info({ partnerId: principal.id, problem: deposit.problem.type, detail: deposit.problem.detail }, 'deposit refused')
+        return send(res, deposit.problem)
+      }
+      const outcome = await inTransaction(db, async (tx) => {
+        if (idempotencyKey) {
+          // Serialise concurrent retries of one key; the unique index is the final guard.
+          await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${principal.id}/${idempotencyKey}`])
+          const { rows } = await tx.query<{ id: string; sha256: string; status: string }>(
+            'SELECT id, sha256, status FROM documents WHERE partner_id = $1 AND idempotency_key = $2', [principal.id, idempotencyKey])
+          const existing = rows[0]
+          if (existing) return { replay: true as const, ...existing }
+        }
+        const id = randomUUID()
+        const receivedAt = new Date()
+        const contentType = mediaTypeOf(req.get('content-type')) ?? 'application/xml'
+        await tx.query(
+          `INSERT INTO documents (id, partner_id, idempotency_key, content_type, payload, size_bytes, sha256, received_at, status_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`,
+          [id, principal.id, idempotencyKey, contentType, body, deposit.sizeBytes, deposit.sha256, receivedAt])
+        await enqueue(tx, config.topicPrefix, 'received', {
+          eventId: `${id}:received`, documentId: id, partnerId: principal.id, contentType,
+          sizeBytes: deposit.sizeBytes, sha256: deposit.sha256, receivedAt: receivedAt.getTime(),
+        })
+        return { replay: false as const, id, sha256: deposit.sha256, status: 'DEPOSEE' }
+      })
+      if (outcome.replay && outcome.sha256 !== deposit.sha256) {
+        return send(res, problem('IDEMPOTENCY_KEY_REUSED', `Idempotency-Key '${idempotencyKey}' was already used for document ${outcome.id} with different content`, { documentId: outcome.id }))
+      }
+      log.info({ documentId: outcome.id, partnerId: principal.id, sizeBytes: deposit.sizeBytes, replay: outcome.replay }, outcome.replay ? 'deposit replayed (Idempotency-Key)' : 'document accepted')
+      res.status(202).location(`/v1/documents/${outcome.id}`).json({ id: outcome.id, status: outcome.replay ? outcome.status : 'DEPOSEE' })
+    })
+
+  app.get('/v1/documents/:id', auth('any'), async (req, res) => {
+    const { principal } = req as Authed
+    const id = String(req.params.id)
+    const notFound = () => send(res, problem('NOT_FOUND', `no document ${id} for this key`))
+    if (!UUID.test(id)) return notFound()
+    const { rows } = await db.query<{ id: string; status: string; received_at: Date; syntax: string | null; findings: unknown[] }>(
+      'SELECT id, status, received_at, syntax, findings FROM documents WHERE id = $1 AND (partner_id = $2 OR $3)',
+      [id, principal.id, principal.role === 'admin'])
+    const doc = rows[0]
+    // Another partner's document answers exactly like a missing one: its existence is not disclosed.
+    if (!doc) return notFound()
+    const history = (await db.query<{ status: string; code: string | null; at: Date; reason: string | null }>(
+      'SELECT status, code, at, reason FROM status_history WHERE document_id = $1 ORDER BY sequence', [id])).rows
+    res.json({
+      id: doc.id,
+      status: doc.status,
+      receivedAt: doc.received_at.toISOString(),
+      syntax: doc.syntax,
+      history: history.length > 0
+        ? history.map((h) => ({ status: h.status, ...(h.code ? { code: h.code } : {}), at: h.at.toISOString(), ...(h.reason ? { reason: h.reason } : {}) }))
+        : [{ status: 'DEPOSEE', code: '200', at: doc.received_at.toISOString() }],
+      findings: doc.findings,
+    })
+  })
+
+  app.put('/v1/directory/participants/:address', auth('admin'), express.json({ limit: '64kb' }), async (req, res) => {
+    const address = parseAddress(String(req.params.address))
+    if (!address.ok) return send(res, problem('INVALID_REQUEST', address.message))
+    const body = parseParticipant(req.body)
+    if (!body.ok) return send(res, problem('INVALID_REQUEST', body.message))
+    const { rows } = await db.query<{ created: boolean }>(
+      `INSERT INTO participants (address, name, endpoint) VALUES ($1, $2, $3)
+       ON CONFLICT (address) DO UPDATE SET name = EXCLUDED.name, endpoint = EXCLUDED.endpoint, updated_at = now()
+       RETURNING (xmax = 0) AS created`, [address.value, body.value.name, body.value.endpoint])
+    log.info({ address: address.value, endpoint: body.value.endpoint }, 'participant registered')
+    res.status(rows[0]?.created ? 201 : 200).json({ address: address.value, ...body.value })
+  })
+
+  app.get('/v1/directory/participants/:address', auth('admin'), async (req, res) => {
+    const address = parseAddress(String(req.params.address))
+    if (!address.ok) return send(res, problem('INVALID_REQUEST', address.message))
+    const { rows } = await db.query<{ address: string; name: string; endpoint: string; updated_at: Date }>(
+      'SELECT address, name, endpoint, updated_at FROM participants WHERE address = $1', [address.value])
+    const p = rows[0]
+    if (!p) return send(res, problem('NOT_FOUND', `no participant ${address.value} in the directory`))
+    res.json({ address: p.address, name: p.name, endpoint: p.endpoint, updatedAt: p.updated_at.toISOString() })
+  })
+
+  app.use((req, res) => send(res, problem('NOT_FOUND', `no route ${req.method} ${req.path}`)))
+
+  // Errors from body parsers carry a status (400 bad JSON, 413 too large); anything else is ours: 500, logged.
+  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const e = error as { type?: string; status?: number; message?: string }
+    if (e.type === 'entity.too.large') return send(res, problem('DOCUMENT_TOO_LARGE', `the body exceeds the limit of ${config.maxDocumentBytes} bytes`))
+    if (e.type === 'entity.parse.failed') return send(res, problem('INVALID_REQUEST', `the JSON body is not valid: ${e.message}`))
+    if (e.status && e.status >= 400 && e.status < 500) return send(res, problem('INVALID_REQUEST', String(e.message)))
+    log.error({ err: error, method: req.method, path: req.path }, 'request failed')
+    const unavailable = /ECONNREFUSED|Connection terminated|timeout exceeded/.test(String(e.message))
+    return send(res, unavailable ? problem('INFRA_UNAVAILABLE', 'the document store is unavailable; retry later (nothing was accepted)') : problem('INTERNAL', 'internal error; it has been logged'))
+  })
+  return app
+}

@@ -1,0 +1,65 @@
+// `npm start`: provision what is missing (Kafka and the schema registry from Maven Central, PostgreSQL local
+// or embedded), then run the six services and print how to use the hub. Ctrl-C stops everything it started.
+import { resolve } from 'node:path'
+import { loadConfig } from '../kit/config.js'
+import { createLogger } from '../kit/log.js'
+import { startInfra } from './local/infra.js'
+import { startHub } from './hub.js'
+import { resolveKeys } from './keys.js'
+
+const started = Date.now()
+const base = loadConfig(process.env)
+const log = createLogger(base.logLevel, { service: 'hub' })
+const runDir = resolve(base.runDir)
+const say = (line: string) => process.stderr.write(`${line}\n`)
+
+say(`facteur: provisioning infrastructure (run data in ${runDir}) …`)
+const infra = await startInfra({ runDir, purpose: 'start', log: (msg) => say(`  ${msg}`) })
+let stopping = false
+const shutdown = async (code: number) => {
+  if (stopping) return
+  stopping = true
+  say('facteur: stopping …')
+  await hub?.stop().catch(() => {})
+  await infra.stop().catch(() => {})
+  say('facteur: stopped')
+  process.exit(code)
+}
+process.on('SIGINT', () => void shutdown(0))
+process.on('SIGTERM', () => void shutdown(0))
+
+const config = loadConfig({
+  ...process.env,
+  FACTEUR_KAFKA_BROKERS: infra.kafkaBrokers,
+  FACTEUR_SCHEMA_REGISTRY_URL: infra.registryUrl,
+  DATABASE_URL: infra.databaseUrl,
+})
+const keys = await resolveKeys(runDir, { demo: config.demoApiKey, admin: config.adminApiKey })
+let hub: Awaited<ReturnType<typeof startHub>> | undefined
+try {
+  hub = await startHub({ config, log, keys })
+} catch (error) {
+  log.fatal({ err: error }, 'the hub could not start')
+  await shutdown(1)
+}
+
+say(`
+Facteur is running (${((Date.now() - started) / 1000).toFixed(1)} s; infrastructure: ${infra.mode}).
+
+  Gateway          ${hub!.url}
+  Demo partner key ${keys.demo}
+  Admin key        ${keys.admin}
+  Kafka            ${infra.kafkaBrokers}   (topics ${config.topicPrefix}.document.*)
+  Schema registry  ${infra.registryUrl}
+  PostgreSQL       ${infra.databaseUrl.replace(/\/\/[^@]*@/, '//')}
+
+Try it:
+  curl -X PUT ${hub!.url}/v1/directory/participants/0009:12345678200010 \\
+       -H 'Authorization: Bearer ${keys.admin}' -H 'Content-Type: application/json' \\
+       -d '{"name": "Mairie de Demo", "endpoint": "file:///tmp/facteur-inbox"}'
+  curl -i -X POST ${hub!.url}/v1/documents -H 'Authorization: Bearer ${keys.demo}' \\
+       -H 'Content-Type: application/xml' --data-binary @invoice.xml
+  curl ${hub!.url}/v1/documents/<id> -H 'Authorization: Bearer ${keys.demo}'
+
+Logs are JSON lines on stdout (pipe through \`npx pino-pretty\` to read them). Ctrl-C stops everything.
+`)

@@ -1,0 +1,12 @@
+// Claim check: Kafka events carry the document id; the bytes stay in PostgreSQL (table `documents`),
+// written once by the gateway and read here by every stage that needs them.
+import type { Db } from './db.js'
+
+export type StoredDocument = { contentType: string; bytes: Buffer }
+
+export async function loadDocument(db: Db, documentId: string): Promise<StoredDocument> {
+  const { rows } = await db.query<{ content_type: string; payload: Buffer }>('SELECT content_type, payload FROM documents WHERE id = $1', [documentId])
+  const row = rows[0]
+  if (!row) throw new Error(`document ${documentId} is not in the document store`)
+  return { contentType: row.content_type, bytes: row.payload }
+}

@@ -1,0 +1,43 @@
+// /healthz (the process is alive) and /readyz (its dependencies answer and its consumers are not failing),
+// for a consuming service run alone. The gateway serves the same two paths on its own port.
+import http from 'node:http'
+import type { Deps } from './deps.js'
+
+export type ReadinessCheck = () => Promise<string | null>
+
+/** Runs each check; returns the failures by name (empty when ready). */
+export async function readiness(checks: Record<string, ReadinessCheck>): Promise<Record<string, string>> {
+  const failures: Record<string, string> = {}
+  await Promise.all(Object.entries(checks).map(async ([name, check]) => {
+    try {
+      const problem = await Promise.race([check(), new Promise<string>((r) => setTimeout(() => r('timed out after 2 s'), 2_000).unref())])
+      if (problem) failures[name] = problem
+    } catch (error) {
+      failures[name] = String((error as Error).message ?? error)
+    }
+  }))
+  return failures
+}
+
+/** The checks every service has: PostgreSQL and Kafka answer. */
+export function infraChecks(deps: Pick<Deps, 'db' | 'bus'>): Record<string, ReadinessCheck> {
+  return {
+    postgresql: async () => { await deps.db.query('SELECT 1'); return null },
+    kafka: async () => { await deps.bus.ping(); return null },
+  }
+}
+
+export function serveHealth(options: { host: string; port: number; checks: Record<string, ReadinessCheck> }): Promise<http.Server> {
+  const server = http.createServer(async (req, res) => {
+    if (req.url === '/healthz') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok' }))
+    } else if (req.url === '/readyz') {
+      const failures = await readiness(options.checks)
+      const ok = Object.keys(failures).length === 0
+      res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: ok ? 'ready' : 'not ready', failures }))
+    } else {
+      res.writeHead(404).end()
+    }
+  })
+  return new Promise((resolve) => server.listen(options.port, options.host, () => resolve(server)))
+}

@@ -1,0 +1,103 @@
+// Transactional outbox (the gateway's half of "accepted means durable"): the event is written in the same
+// PostgreSQL transaction as the document, and a relay publishes committed rows to Kafka afterwards. If Kafka
+// is down when a partner posts, the document is still accepted and its event goes out once Kafka is back.
+import type pg from 'pg'
+import type { Db, Tx } from './db.js'
+import type { Codec } from './avro.js'
+import type { Producer } from './kafka.js'
+import type { Logger } from './log.js'
+import { topics, topicName, type TopicKey } from '../../schemas/topics.js'
+import type { EventOf } from '../../schemas/events.js'
+
+const CHANNEL = 'facteur_outbox'
+
+/** Adds an event to the outbox inside the caller's transaction; the relay is woken at commit. */
+export async function enqueue<K extends TopicKey>(tx: Tx, topicPrefix: string, topic: K, value: EventOf[K] & { documentId: string }): Promise<void> {
+  await tx.query('INSERT INTO outbox (topic, message_key, value) VALUES ($1, $2, $3)', [topicName(topicPrefix, topics[topic]), value.documentId, JSON.stringify(value)])
+  await tx.query(`NOTIFY ${CHANNEL}`)
+}
+
+export type Relay = { stop(): Promise<void>; pending(): Promise<number>; lastError(): string | null }
+
+/** Publishes committed outbox rows in id order (per-key order holds), marking each published once acked. */
+export function startOutboxRelay(options: { db: Db; producer: Producer; codec: Codec; log: Logger; pollMs: number; batch?: number }): Relay {
+  const { db, producer, codec, pollMs } = options
+  const log = options.log.child({ component: 'outbox-relay' })
+  const batch = options.batch ?? 200
+  let stopped = false
+  let wake: (() => void) | null = null
+  let listener: pg.PoolClient | null = null
+  let lastError: string | null = null
+  let failures = 0
+
+  const listen = async () => {
+    try {
+      listener = await db.connect()
+      listener.on('notification', () => wake?.())
+      listener.on('error', () => { listener = null })
+      await listener.query(`LISTEN ${CHANNEL}`)
+    } catch { listener = null }
+  }
+
+  const relayOnce = async (): Promise<number> => {
+    const client = await db.connect()
+    try {
+      await client.query('BEGIN')
+      // SKIP LOCKED: several gateways may relay side by side without publishing a row twice at once.
+      const { rows } = await client.query<{ id: string; topic: string; message_key: string; value: unknown }>(
+        'SELECT id, topic, message_key, value FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED', [batch])
+      if (rows.length === 0) { await client.query('COMMIT'); return 0 }
+      try {
+        await producer.send(rows.map((r) => ({ topic: r.topic, key: r.message_key, value: codec.encode(r.topic, r.value) })))
+      } catch (error) {
+        await client.query('ROLLBACK')
+        await db.query('UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = ANY($1::bigint[])', [rows.map((r) => r.id), String((error as Error).message)])
+        throw error
+      }
+      await client.query('UPDATE outbox SET published_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = ANY($1::bigint[])', [rows.map((r) => r.id)])
+      await client.query('COMMIT')
+      for (const r of rows) log.debug({ documentId: r.message_key, topic: r.topic }, 'outbox row published')
+      return rows.length
+    } finally {
+      client.release()
+    }
+  }
+
+  const loop = (async () => {
+    await listen()
+    while (!stopped) {
+      let published = 0
+      try {
+        published = await relayOnce()
+        if (failures > 0) log.info({ after: failures }, 'outbox relay recovered')
+        failures = 0
+        lastError = null
+      } catch (error) {
+        failures++
+        lastError = String((error as Error).message)
+        // Logged on the first failure and then every 20th, so an outage does not flood the log.
+        if (failures === 1 || failures % 20 === 0) log.warn({ err: error, failures }, 'outbox relay cannot publish; documents stay queued')
+      }
+      if (published === batch) continue
+      if (!listener && !stopped) await listen()
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, failures > 0 ? Math.min(pollMs * 2 ** failures, 5_000) : pollMs)
+        wake = () => { clearTimeout(timer); resolve() }
+      })
+      wake = null
+    }
+  })()
+
+  return {
+    async stop() {
+      stopped = true
+      wake?.()
+      await loop
+      if (listener) { await listener.query(`UNLISTEN ${CHANNEL}`).catch(() => {}); listener.release() }
+    },
+    async pending() {
+      return Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM outbox WHERE published_at IS NULL')).rows[0]?.n ?? 0)
+    },
+    lastError: () => lastError,
+  }
+}

@@ -1,0 +1,56 @@
+// Running one service as its own process: `npx tsx services/<name>/main.ts`. Loads the configuration,
+// connects, runs migrations and creates missing topics, starts the service, serves /healthz and /readyz, and
+// on SIGTERM or SIGINT stops consuming, lets in-flight work finish, commits and exits.
+import { fileURLToPath } from 'node:url'
+import type { AddressInfo } from 'node:net'
+import { loadConfig, type Config } from './config.js'
+import { createLogger, type Logger } from './log.js'
+import { connectDeps, allTopics, type Deps } from './deps.js'
+import { migrate } from './db.js'
+import { infraChecks, serveHealth, type ReadinessCheck } from './health.js'
+import type { Running } from './run-service.js'
+
+export type ServiceStart = (deps: Deps) => Promise<Running>
+
+/** True when `moduleUrl` is the file node was asked to run (so a main.ts can also be imported by the hub). */
+export const isEntryPoint = (moduleUrl: string) => process.argv[1] !== undefined && fileURLToPath(moduleUrl) === process.argv[1]
+
+/** Connects, migrates and ensures topics: what a service needs before it starts. */
+export async function prepare(config: Config, log: Logger, name: string) {
+  const deps = await connectDeps(config, log, name)
+  await migrate(deps.db)
+  await deps.bus.ensureTopics(allTopics(config))
+  return deps
+}
+
+export async function runServiceMain(name: string, start: ServiceStart, options: { health?: boolean } = {}): Promise<void> {
+  let config: Config
+  try { config = loadConfig(process.env) } catch (error) {
+    console.error(String((error as Error).message))
+    process.exit(2)
+  }
+  const log = createLogger(config.logLevel, { service: name })
+  try {
+    const deps = await prepare(config, log, name)
+    const running = await start(deps)
+    const checks: Record<string, ReadinessCheck> = { ...infraChecks(deps), [name]: running.ready }
+    const health = options.health === false ? null : await serveHealth({ host: config.httpHost, port: config.healthPort, checks })
+    if (health) log.info({ health: `http://${config.httpHost}:${(health.address() as AddressInfo).port}/readyz` }, 'health endpoints up')
+    let stopping = false
+    const shutdown = async (signal: string) => {
+      if (stopping) return
+      stopping = true
+      log.info({ signal }, 'stopping: finishing in-flight work')
+      await running.stop()
+      health?.close()
+      await deps.close()
+      log.info('stopped')
+      process.exit(0)
+    }
+    process.on('SIGTERM', () => void shutdown('SIGTERM'))
+    process.on('SIGINT', () => void shutdown('SIGINT'))
+  } catch (error) {
+    log.fatal({ err: error }, 'could not start')
+    process.exit(1)
+  }
+}

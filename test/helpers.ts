@@ -1,0 +1,87 @@
+// What the integration tests do as outsiders: call the HTTP API, watch a document's status, read a topic.
+import { inject } from 'vitest'
+import { readFile, mkdtemp } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { randomUUID } from 'node:crypto'
+import pg from 'pg'
+
+export const hub = () => inject('hub')
+
+const fixturesDir = fileURLToPath(new URL('./fixtures/', import.meta.url))
+export const fixture = (name: string) => readFile(join(fixturesDir, name))
+export type FixtureEntry = { file: string; syntax?: string; expect: { outcome: string; fatal?: string[]; warning?: string[] }; note?: string }
+export const fixtureManifest = async (): Promise<FixtureEntry[]> => JSON.parse(await readFile(join(fixturesDir, 'manifest.json'), 'utf8'))
+
+export async function api(method: string, path: string, options: { key?: string | null; body?: Buffer | string | object; contentType?: string; headers?: Record<string, string> } = {}) {
+  const key = options.key === undefined ? hub().demoKey : options.key
+  const headers: Record<string, string> = { ...(options.headers ?? {}) }
+  if (key) headers.authorization = `Bearer ${key}`
+  let body: Buffer | string | undefined
+  if (Buffer.isBuffer(options.body) || typeof options.body === 'string') {
+    body = options.body
+    headers['content-type'] = options.contentType ?? 'application/xml'
+  } else if (options.body !== undefined) {
+    body = JSON.stringify(options.body)
+    headers['content-type'] = options.contentType ?? 'application/json'
+  }
+  const res = await fetch(hub().url + path, { method, headers, body })
+  const text = await res.text()
+  let json: any = null
+  try { json = JSON.parse(text) } catch { /* not JSON */ }
+  return { status: res.status, headers: res.headers, json, text }
+}
+
+export const postDocument = (body: Buffer | string, options: { key?: string | null; idempotencyKey?: string; contentType?: string } = {}) =>
+  api('POST', '/v1/documents', { key: options.key, body, contentType: options.contentType, headers: options.idempotencyKey ? { 'idempotency-key': options.idempotencyKey } : {} })
+
+export const getDocument = (id: string, key?: string | null) => api('GET', `/v1/documents/${id}`, { key })
+
+/** Polls the document until its status is one of `statuses` (or fails saying where it stopped). */
+export async function waitForStatus(id: string, statuses: string[], timeoutMs = 60_000): Promise<any> {
+  const deadline = Date.now() + timeoutMs
+  let last: any = null
+  while (Date.now() < deadline) {
+    const res = await getDocument(id)
+    last = res.json
+    if (res.status === 200 && statuses.includes(last.status)) return last
+    await new Promise((r) => setTimeout(r, 150))
+  }
+  throw new Error(`document ${id} did not reach ${statuses.join('|')} within ${timeoutMs} ms; last seen: ${JSON.stringify(last)}`)
+}
+
+/** A fresh recipient folder and its file: endpoint. */
+export async function dropFolder(): Promise<{ dir: string; endpoint: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'facteur-recipient-'))
+  return { dir, endpoint: pathToFileURL(dir).href }
+}
+
+export const registerParticipant = (address: string, endpoint: string, name = 'Test recipient') =>
+  api('PUT', `/v1/directory/participants/${address}`, { key: hub().adminKey, body: { name, endpoint } })
+
+/** Replaces the buyer electronic address of a fixture, so each test routes to its own recipient. */
+export function withBuyerAddress(xml: Buffer, from: string, to: string): Buffer {
+  const text = xml.toString('utf8')
+  if (!text.includes(from)) throw new Error(`fixture does not contain ${from}`)
+  return Buffer.from(text.split(from).join(to))
+}
+
+/** A fresh, valid-looking SIRET (14 digits, Luhn key correct) for a test's own recipient. */
+export function randomSiret(): string {
+  const digits = Array.from({ length: 13 }, () => Math.floor(Math.random() * 10))
+  for (let check = 0; check < 10; check++) {
+    const all = [...digits, check]
+    const sum = all.reverse().reduce((s, d, i) => s + (i % 2 === 1 ? ((d * 2) % 10) + Math.floor((d * 2) / 10) : d), 0)
+    if (sum % 10 === 0) return [...digits, check].join('')
+  }
+  throw new Error('unreachable')
+}
+
+export async function withDb<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: hub().databaseUrl })
+  await client.connect()
+  try { return await work(client) } finally { await client.end() }
+}
+
+export const uniqueId = () => randomUUID()
