@@ -11,7 +11,7 @@ import type { Running } from '../kit/run-service.js'
 export async function startGateway(deps: Deps, extraChecks: Running['ready'][] = []): Promise<Running & { url: string }> {
   const { config, db, producer, codec } = deps
   const log = deps.log.child({ service: 'gateway' })
-  const relay = startOutboxRelay({ db, producer, codec, log, pollMs: config.outboxPollMs })
+  const relay = startOutboxRelay({ db, producer, codec, log, pollMs: config.outboxPollMs, topicPrefix: config.topicPrefix })
   const app = createApp({
     config, db, log,
     checks: {

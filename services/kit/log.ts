@@ -1,11 +1,11 @@
 // Root pino logger (JSON lines, on stdout unless a file is given). Context goes in fields, never in message
 // prefixes: child({ service }) per service, child({ documentId }) per event, so one invoice can be followed
 // with grep.
-import { pino, type Logger } from 'pino'
+import { pino, destination, type Logger } from 'pino'
 
 export type { Logger }
 
 export function createLogger(level: string, base: Record<string, unknown> = {}, file?: string): Logger {
   const options = { level, base: { ...base }, timestamp: pino.stdTimeFunctions.isoTime }
-  return file ? pino(options, pino.destination({ dest: file, mkdir: true, sync: false })) : pino(options)
+  return file ? pino(options, destination({ dest: file, mkdir: true, sync: false })) : pino(options)
 }

@@ -19,9 +19,13 @@ export async function enqueue<K extends TopicKey>(tx: Tx, topicPrefix: string, t
 
 export type Relay = { stop(): Promise<void>; pending(): Promise<number>; lastError(): string | null }
 
-/** Publishes committed outbox rows in id order (per-key order holds), marking each published once acked. */
-export function startOutboxRelay(options: { db: Db; producer: Producer; codec: Codec; log: Logger; pollMs: number; batch?: number }): Relay {
+/**
+ * Publishes committed outbox rows of `topicPrefix`'s topics in id order (per-key order holds), marking each
+ * published once acked. A row whose value does not fit its schema is set aside (logged), never retried forever.
+ */
+export function startOutboxRelay(options: { db: Db; producer: Producer; codec: Codec; log: Logger; pollMs: number; topicPrefix: string; batch?: number }): Relay {
   const { db, producer, codec, pollMs } = options
+  const ownTopics = Object.values(topics).map((spec) => topicName(options.topicPrefix, spec))
   const log = options.log.child({ component: 'outbox-relay' })
   const batch = options.batch ?? 200
   let stopped = false
@@ -45,16 +49,26 @@ export function startOutboxRelay(options: { db: Db; producer: Producer; codec: C
       await client.query('BEGIN')
       // SKIP LOCKED: several gateways may relay side by side without publishing a row twice at once.
       const { rows } = await client.query<{ id: string; topic: string; message_key: string; value: unknown }>(
-        'SELECT id, topic, message_key, value FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED', [batch])
+        `SELECT id, topic, message_key, value FROM outbox WHERE published_at IS NULL AND set_aside_at IS NULL AND topic = ANY($2)
+         ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`, [batch, ownTopics])
       if (rows.length === 0) { await client.query('COMMIT'); return 0 }
+      const messages = []
+      for (const r of rows) {
+        try {
+          messages.push({ topic: r.topic, key: r.message_key, value: codec.encode(r.topic, r.value) })
+        } catch (error) {
+          log.error({ documentId: r.message_key, topic: r.topic, err: error }, 'outbox row does not fit its schema; set aside')
+          await client.query('UPDATE outbox SET set_aside_at = now(), last_error = $2 WHERE id = $1', [r.id, String((error as Error).message)])
+        }
+      }
       try {
-        await producer.send(rows.map((r) => ({ topic: r.topic, key: r.message_key, value: codec.encode(r.topic, r.value) })))
+        await producer.send(messages)
       } catch (error) {
         await client.query('ROLLBACK')
         await db.query('UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = ANY($1::bigint[])', [rows.map((r) => r.id), String((error as Error).message)])
         throw error
       }
-      await client.query('UPDATE outbox SET published_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = ANY($1::bigint[])', [rows.map((r) => r.id)])
+      await client.query('UPDATE outbox SET published_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = ANY($1::bigint[]) AND set_aside_at IS NULL', [rows.map((r) => r.id)])
       await client.query('COMMIT')
       for (const r of rows) log.debug({ documentId: r.message_key, topic: r.topic }, 'outbox row published')
       return rows.length
@@ -96,7 +110,7 @@ export function startOutboxRelay(options: { db: Db; producer: Producer; codec: C
       if (listener) { await listener.query(`UNLISTEN ${CHANNEL}`).catch(() => {}); listener.release() }
     },
     async pending() {
-      return Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM outbox WHERE published_at IS NULL')).rows[0]?.n ?? 0)
+      return Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM outbox WHERE published_at IS NULL AND set_aside_at IS NULL AND topic = ANY($1)', [ownTopics])).rows[0]?.n ?? 0)
     },
     lastError: () => lastError,
   }

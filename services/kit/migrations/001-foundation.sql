@@ -35,9 +35,11 @@ CREATE TABLE outbox (
   created_at    timestamptz NOT NULL DEFAULT now(),
   published_at  timestamptz,
   attempts      integer NOT NULL DEFAULT 0,
-  last_error    text
+  last_error    text,
+  -- set when the row can never be published (its value does not fit the topic's schema): a bug to look at
+  set_aside_at  timestamptz
 );
-CREATE INDEX outbox_pending ON outbox (id) WHERE published_at IS NULL;
+CREATE INDEX outbox_pending ON outbox (id) WHERE published_at IS NULL AND set_aside_at IS NULL;
 
 -- Append-only lifecycle of every document (status service). Sequence 1 is DEPOSEE.
 CREATE TABLE status_history (

@@ -1,0 +1,74 @@
+// Apicurio Registry (Confluent-compatible API under /apis/ccompat/v7) from Maven Central. Its version
+// follows the Java found: 3.3.3 needs Java 21+ (a Temurin JDK under /usr/lib/jvm is used when present);
+// on Java 17 alone, 3.1.7 (the last release built for 17). Storage is in memory: the registry is rebuilt
+// at each start from schemas/, which every service registers at start-up.
+import { existsSync, mkdirSync, readdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
+import { artifactPath, cacheDir, fetchArtifact } from './maven.js'
+import { freePort, startServer, waitUntilReady, type ServerProcess } from './processes.js'
+
+const run = promisify(execFile)
+
+/** A JDK at least `major`, from /usr/lib/jvm, or null. */
+function findJdk(major: number): string | null {
+  const root = '/usr/lib/jvm'
+  if (!existsSync(root)) return null
+  const candidates = readdirSync(root)
+    .map((name) => ({ name, version: Number(/(?:^|-)(\d{2})(?:[.-]|$)/.exec(name)?.[1] ?? 0) }))
+    .filter((c) => c.version >= major && existsSync(join(root, c.name, 'bin', 'java')))
+    .sort((a, b) => b.version - a.version)
+  return candidates[0] ? join(root, candidates[0].name, 'bin', 'java') : null
+}
+
+export function registryRuntime(): { version: string; java: string } {
+  const modern = findJdk(21)
+  return modern ? { version: '3.3.3', java: modern } : { version: '3.1.7', java: 'java' }
+}
+
+async function registryHome(version: string, say: (m: string) => void): Promise<string> {
+  const home = join(cacheDir(), `apicurio-${version}`)
+  const jar = [join(home, 'quarkus-run.jar'), join(home, 'quarkus-app', 'quarkus-run.jar')].find(existsSync)
+  if (jar) return jar
+  let archive = artifactPath('io.apicurio', 'apicurio-registry-app', version, 'tar.gz', 'all')
+  if (!existsSync(archive)) {
+    say(`downloading Apicurio Registry ${version} from Maven Central (about 160 MB, once) …`)
+    archive = await fetchArtifact('io.apicurio', 'apicurio-registry-app', version, 'tar.gz', 'all')
+  }
+  mkdirSync(home, { recursive: true })
+  await run('tar', ['-xzf', archive, '-C', home])
+  const extracted = [join(home, 'quarkus-run.jar'), join(home, 'quarkus-app', 'quarkus-run.jar')].find(existsSync)
+  if (!extracted) throw new Error(`no quarkus-run.jar in ${archive}`)
+  return extracted
+}
+
+export type RegistryServer = { url: string; server: ServerProcess }
+
+export async function startRegistry(options: { logFile: string; detached?: boolean; say?: (m: string) => void }): Promise<RegistryServer> {
+  const say = options.say ?? (() => {})
+  const { version, java } = registryRuntime()
+  const jar = await registryHome(version, say)
+  const [port, managementPort] = [await freePort(), await freePort()]
+  const server = startServer({
+    command: java,
+    args: [
+      '-Xms64m', '-Xmx512m', '-XX:+ExitOnOutOfMemoryError',
+      '-Dquarkus.http.host=127.0.0.1', `-Dquarkus.http.port=${port}`,
+      // 3.2+ serves health and metrics on a management port (9000 by default): bind it to loopback too.
+      '-Dquarkus.management.host=127.0.0.1', `-Dquarkus.management.port=${managementPort}`,
+      '-Dquarkus.log.category."io.quarkus.http.access-log".level=WARN',
+      '-jar', jar,
+    ],
+    logFile: options.logFile,
+    detached: options.detached,
+  })
+  const url = `http://127.0.0.1:${port}/apis/ccompat/v7`
+  await waitUntilReady(`Apicurio Registry ${version}`, server, () => registryAnswers(url), 90_000)
+  return { url, server }
+}
+
+export async function registryAnswers(url: string): Promise<boolean> {
+  const res = await fetch(`${url}/subjects`, { signal: AbortSignal.timeout(1000) }).catch(() => null)
+  return res?.status === 200
+}

@@ -1,0 +1,19 @@
+// Ingest, step by step: read the bytes safely, recognise the syntax, extract the keys.
+import { safeParse, type XmlLimits } from '../kit/safe-xml.js'
+import type { DocumentKeys, Finding, Syntax } from '../../schemas/events.js'
+import { detectSyntax } from './detect-syntax.js'
+import { extractKeys } from './extract-keys.js'
+
+export type IngestOutcome = { ok: true; syntax: Syntax; keys: DocumentKeys } | { ok: false; findings: Finding[] }
+
+const finding = (ruleId: string, message: string, location = '/'): Finding => ({ ruleId, severity: 'fatal', location, message, pack: null, line: null })
+
+export function ingest(bytes: Buffer, limits: XmlLimits): IngestOutcome {
+  const parsed = safeParse(bytes, limits)
+  if (!parsed.ok) return { ok: false, findings: [parsed.finding] }
+  const detected = detectSyntax(parsed.doc)
+  if (!detected.ok) return { ok: false, findings: [finding('FACTEUR-SYNTAX-UNSUPPORTED', detected.message)] }
+  const extracted = extractKeys(parsed.doc, detected.syntax)
+  if (!extracted.ok) return { ok: false, findings: extracted.missing.map((m) => finding(`FACTEUR-KEY-MISSING-${m.term}`, m.message)) }
+  return { ok: true, syntax: detected.syntax, keys: extracted.keys }
+}
