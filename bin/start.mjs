@@ -11,14 +11,14 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const installed = join(root, 'node_modules', '.package-lock.json')
 const lock = join(root, 'package-lock.json')
 if (!existsSync(installed) || statSync(installed).mtimeMs < statSync(lock).mtimeMs) {
-  process.stderr.write('facteur: installing dependencies (npm ci) …\n')
+  process.stderr.write('facteur: installing dependencies (npm install, from the lockfile) …\n')
   const env = { ...process.env }
   // libxmljs2 builds from source; use the installed Node headers rather than downloading them.
   if (!env.npm_config_nodedir && existsSync('/usr/include/node/node_version.h')) env.npm_config_nodedir = '/usr'
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm'
-  const result = spawnSync(npm, ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit', env })
+  const result = spawnSync(npm, ['install', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit', env })
   if (result.status !== 0) {
-    process.stderr.write('facteur: npm ci failed; see the messages above\n')
+    process.stderr.write('facteur: npm install failed; see the messages above\n')
     process.exit(result.status ?? 1)
   }
 }
