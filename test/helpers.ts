@@ -11,7 +11,7 @@ export const hub = () => inject('hub')
 
 const fixturesDir = fileURLToPath(new URL('./fixtures/', import.meta.url))
 export const fixture = (name: string) => readFile(join(fixturesDir, name))
-export type FixtureEntry = { file: string; syntax?: string; expect: { outcome: string; fatal?: string[]; warning?: string[] }; note?: string }
+export type FixtureEntry = { file: string; syntax?: string; buyer?: string; expect: { outcome: string; fatal?: string[]; warning?: string[] }; note?: string }
 export const fixtureManifest = async (): Promise<FixtureEntry[]> => JSON.parse(await readFile(join(fixturesDir, 'manifest.json'), 'utf8'))
 
 export async function api(method: string, path: string, options: { key?: string | null; body?: Buffer | string | object; contentType?: string; headers?: Record<string, string> } = {}) {

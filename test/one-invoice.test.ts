@@ -9,7 +9,8 @@ import { dropFolder, fixture, fixtureManifest, getDocument, postDocument, random
 
 /** Each test gets its own recipient: the fixture's buyer SIRET is replaced by a fresh one. */
 async function asNewBuyer(file: string) {
-  const entry = (await fixtureManifest()).find((e) => e.file === file) as { buyer: string }
+  const entry = (await fixtureManifest()).find((e) => e.file === file)
+  if (!entry?.buyer) throw new Error(`fixture ${file} has no buyer in test/fixtures/manifest.json`)
   const siret = randomSiret()
   const bytes = withBuyerAddress(await fixture(file), entry.buyer.split(':')[1]!, siret)
   return { bytes, address: `0009:${siret}` }

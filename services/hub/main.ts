@@ -54,11 +54,11 @@ Facteur is running (${((Date.now() - started) / 1000).toFixed(1)} s; infrastruct
   PostgreSQL       ${infra.databaseUrl.replace(/\/\/[^@]*@/, '//')}
 
 Try it:
-  curl -X PUT ${hub!.url}/v1/directory/participants/0009:12345678200010 \\
+  curl -X PUT ${hub!.url}/v1/directory/participants/0009:21750001600019 \\
        -H 'Authorization: Bearer ${keys.admin}' -H 'Content-Type: application/json' \\
        -d '{"name": "Mairie de Demo", "endpoint": "file:///tmp/facteur-inbox"}'
   curl -i -X POST ${hub!.url}/v1/documents -H 'Authorization: Bearer ${keys.demo}' \\
-       -H 'Content-Type: application/xml' --data-binary @invoice.xml
+       -H 'Content-Type: application/xml' --data-binary @test/fixtures/ubl-invoice.xml
   curl ${hub!.url}/v1/documents/<id> -H 'Authorization: Bearer ${keys.demo}'
 
 Logs are JSON lines on stdout (pipe through \`npx pino-pretty\` to read them). Ctrl-C stops everything.
