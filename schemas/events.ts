@@ -43,8 +43,9 @@ export type Finding = {
   severity: 'fatal' | 'warning' | 'information'
   location: string               // XPath location from SVRL, or `line N` for a parse error
   message: string
-  pack: string | null            // rule pack id (e.g. en16931), null for ingest findings
-  line: number | null
+  pack: string | null            // rule pack name (e.g. en16931, peppol-bis-billing-3), null for ingest findings
+  packVersion?: string | null    // the pack's version (e.g. 1.3.16); absent for ingest findings
+  line: number | null            // line in the document, where it can be found
 }
 
 // ---- Events, one per .avsc file (timestamps are epoch milliseconds) ----

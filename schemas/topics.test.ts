@@ -16,7 +16,7 @@ const keys: DocumentKeys = {
   buyer: { name: 'Mairie', legalId: null, vatId: null, endpoint: { scheme: '0009', value: '21750001600019' } },
   totals: { lineExtension: '100.00', taxExclusive: '100.00', taxTotal: '20.00', taxInclusive: '120.00', payable: '120.00' },
 }
-const finding: Finding = { ruleId: 'BR-CO-15', severity: 'fatal', location: '/Invoice', message: 'total', pack: 'en16931', line: 12 }
+const finding: Finding = { ruleId: 'BR-CO-15', severity: 'fatal', location: '/Invoice', message: 'total', pack: 'en16931', packVersion: '1.3.16', line: 12 }
 const h = { eventId: 'd:x', documentId: '9f0c0f5e-3f3b-4b8e-9d57-0d0c2a1c1e11', partnerId: 'p' }
 
 const samples: { [K in keyof EventOf]: EventOf[K] } = {

@@ -52,6 +52,7 @@ export const settings = {
   healthPort: { env: 'FACTEUR_HEALTH_PORT', default: '0', doc: 'Port of `/healthz` and `/readyz` for a consumer service run alone (0: a free port, printed at start). The gateway serves them on its own port.', parse: int(0, 65535) },
   maxDocumentBytes: { env: 'FACTEUR_MAX_DOCUMENT_BYTES', default: String(10 * 1024 * 1024), doc: 'Largest document accepted, in bytes; larger bodies get 413.', parse: int(1024, 512 * 1024 * 1024) },
   maxXmlDepth: { env: 'FACTEUR_MAX_XML_DEPTH', default: '64', doc: 'Deepest element nesting accepted in a document (UBL and CII invoices stay under 20).', parse: int(8, 10_000) },
+  validationWorkers: { env: 'FACTEUR_VALIDATION_WORKERS', default: '0', doc: 'Worker threads of the validation pool (each holds every compiled rule pack, about 110 MB); 0: one per core.', parse: int(0, 256) },
   consumerAttempts: { env: 'FACTEUR_CONSUMER_ATTEMPTS', default: '3', doc: 'Attempts at processing one message before it goes to `<topic>.dlq`.', parse: int(1, 100) },
   deliveryAttempts: { env: 'FACTEUR_DELIVERY_ATTEMPTS', default: '5', doc: 'Attempts at delivering a document to its endpoint before it is given up (status ECHEC_DISTRIBUTION).', parse: int(1, 100) },
   deliveryBackoffMs: { env: 'FACTEUR_DELIVERY_BACKOFF_MS', default: '500', doc: 'First delay between delivery attempts; doubles each time, with jitter, capped at 30 s.', parse: int(0, 600_000) },

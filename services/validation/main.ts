@@ -1,16 +1,17 @@
-// validation: consumes `document.parsed`, runs the official EN 16931 rules for the document's syntax
-// (compiled once to SaxonJS SEF, see schematron/packs.json) and produces `document.validated`: VALID, or
-// INVALID with the findings (→ REJETEE). Warnings travel with VALID documents too.
+// validation: consumes `document.parsed`, runs the XML schema and the rule packs the document calls for
+// (pipeline.ts, in the worker pool of pool.ts) and produces `document.validated`: VALID, or INVALID with
+// the findings (→ REJETEE). Warnings travel with VALID documents too.
 import { runConsumer, emit } from '../kit/run-service.js'
 import { runServiceMain, isEntryPoint } from '../kit/service-main.js'
 import { loadDocument } from '../kit/claim-check.js'
 import { safeParse, documentText } from '../kit/safe-xml.js'
 import type { Deps } from '../kit/deps.js'
-import { createValidator } from './validate.js'
+import { createValidationPool } from './pool.js'
 
 export async function startValidation(deps: Deps) {
-  const validator = await createValidator()
-  return runConsumer(deps, {
+  const pool = await createValidationPool({ size: deps.config.validationWorkers || undefined, onProgress: (m) => deps.log.info(m) })
+  deps.log.info({ workers: pool.size, packs: pool.packs.map((p) => `${p.id}:${p.version}`) }, 'validation pool ready')
+  const running = await runConsumer(deps, {
     name: 'validation',
     consumes: ['parsed'],
     async handle(event, { log }) {
@@ -19,16 +20,17 @@ export async function startValidation(deps: Deps) {
       // Ingest already parsed these bytes; failing here means the stored document changed: a bug, dead-lettered.
       if (!parsed.ok) throw new Error(`stored document no longer parses: ${parsed.finding.message}`)
       const started = performance.now()
-      const result = validator.validate(documentText(bytes, parsed.doc), event.syntax)
-      const fatal = result.findings.filter((f) => f.severity === 'fatal').length
-      log.info({ valid: result.valid, fatal, findings: result.findings.length, ms: Math.round(performance.now() - started) }, 'validated')
+      const verdict = await pool.validate({ text: documentText(bytes, parsed.doc), syntax: event.syntax })
+      const fatal = verdict.findings.filter((f) => f.severity === 'fatal').length
+      log.info({ valid: verdict.valid, fatal, findings: verdict.findings.length, ran: verdict.ran, ms: Math.round(performance.now() - started) }, 'validated')
       return [emit('validated', {
         eventId: `${event.documentId}:validated`, documentId: event.documentId, partnerId: event.partnerId,
-        syntax: event.syntax, keys: event.keys, verdict: result.valid ? 'VALID' : 'INVALID',
-        packs: result.packs, findings: result.findings, validatedAt: Date.now(),
+        syntax: event.syntax, keys: event.keys, verdict: verdict.valid ? 'VALID' : 'INVALID',
+        packs: verdict.ran, findings: verdict.findings, validatedAt: Date.now(),
       })]
     },
   })
+  return { ...running, async stop() { await running.stop(); await pool.close() } }
 }
 
 if (isEntryPoint(import.meta.url)) await runServiceMain('validation', startValidation)

@@ -1,0 +1,48 @@
+import { describe, expect, test } from 'vitest'
+import { choosePacks, type DocumentFacts } from './choose-packs.js'
+
+const base: DocumentFacts = { syntax: 'ubl-invoice', customizationId: 'urn:cen.eu:en16931:2017', profileId: null, buyerIds: [] }
+const peppol = 'urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0'
+
+describe('pack selection', () => {
+  test('EN 16931 alone', () => {
+    expect(choosePacks(base)).toEqual({ packs: ['en16931'], findings: [] })
+  })
+
+  test('Peppol BIS Billing 3.0 adds its pack', () => {
+    expect(choosePacks({ ...base, customizationId: peppol }).packs).toEqual(['en16931', 'peppol-bis-billing-3'])
+  })
+
+  test('a French billing framework (BT-23, BR-FR-08) adds the French CTC rules', () => {
+    expect(choosePacks({ ...base, profileId: 'S1' }).packs).toEqual(['en16931', 'fr-ctc'])
+    expect(choosePacks({ ...base, profileId: 'urn:fdc:peppol.eu:2017:poacc:billing:01:1.0' }).packs).toEqual(['en16931'])
+  })
+
+  test('a buyer identified by a SIRET (scheme 0009) adds the B2G rules, whichever identifier carries it', () => {
+    expect(choosePacks({ ...base, buyerIds: [{ scheme: '0009', value: '21750999100014' }] }).packs).toEqual(['en16931', 'fr-b2g'])
+    expect(choosePacks({ ...base, buyerIds: [{ scheme: '0088', value: '5790000435975' }] }).packs).toEqual(['en16931'])
+  })
+
+  test('everything at once, in a stable order', () => {
+    expect(choosePacks({ ...base, customizationId: peppol, profileId: 'B1', buyerIds: [{ scheme: '0009', value: 'x' }] }).packs)
+      .toEqual(['en16931', 'peppol-bis-billing-3', 'fr-ctc', 'fr-b2g'])
+  })
+
+  test('an unknown specification identifier: EN 16931 core only, with a warning naming it', () => {
+    const choice = choosePacks({ ...base, customizationId: 'urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0' })
+    expect(choice.packs).toEqual(['en16931'])
+    expect(choice.findings).toHaveLength(1)
+    expect(choice.findings[0]).toMatchObject({ ruleId: 'FACTEUR-SPEC-UNKNOWN', severity: 'warning' })
+    expect(choice.findings[0]!.message).toContain('xrechnung_3.0')
+  })
+
+  test('no specification identifier at all: EN 16931 core, with a warning', () => {
+    expect(choosePacks({ ...base, customizationId: null }).findings.map((f) => f.ruleId)).toEqual(['FACTEUR-SPEC-UNKNOWN'])
+  })
+
+  test('a pack without an artefact for the syntax is left out with a warning (Peppol has no CII artefact)', () => {
+    const choice = choosePacks({ ...base, syntax: 'cii', customizationId: peppol }, (pack, syntax) => !(pack === 'peppol-bis-billing-3' && syntax === 'cii'))
+    expect(choice.packs).toEqual(['en16931'])
+    expect(choice.findings).toEqual([expect.objectContaining({ ruleId: 'FACTEUR-PACK-UNAVAILABLE', severity: 'warning' })])
+  })
+})
