@@ -67,6 +67,17 @@ describe('the path of one invoice', () => {
     const fatal = [...new Set(doc.findings.filter((f: any) => f.severity === 'fatal').map((f: any) => f.ruleId))].sort()
     expect(fatal).toEqual(entry.expect.fatal)
     expect(doc.findings[0]).toEqual(expect.objectContaining({ ruleId: expect.any(String), severity: 'fatal', location: expect.any(String), message: expect.any(String) }))
+    // The rule pack, its version and the line of the offending element travel to the status.
+    expect(doc.findings.find((f: any) => f.ruleId === 'BR-CO-15')).toMatchObject({ pack: 'en16931', packVersion: '1.3.16', line: expect.any(Number) })
+  })
+
+  test('a document that breaks the XML schema is REJETEE with the libxml message and line, before any rule runs', async () => {
+    const text = (await fixture('ubl-invoice.xml')).toString('utf8').replace('<cbc:IssueDate>', '<cbc:NotInUbl>x</cbc:NotInUbl><cbc:IssueDate>')
+    const posted = await postDocument(Buffer.from(text))
+    const doc = await waitForStatus(posted.json.id, ['REJETEE', 'MISE_A_DISPOSITION', 'A_RECYCLER', 'EN_ERREUR'])
+    expect(doc.status).toBe('REJETEE')
+    expect(doc.findings).toEqual([expect.objectContaining({ ruleId: 'FACTEUR-XSD', severity: 'fatal', pack: 'xsd', line: text.split('\n').findIndex((l) => l.includes('NotInUbl')) + 1 })])
+    expect(doc.findings[0].message).toContain('NotInUbl')
   })
 
   test('an invoice to an unknown recipient ends A_RECYCLER, naming BT-49', async () => {
