@@ -67,13 +67,17 @@ export type DocumentValidated = Header & {
 }
 
 /** document-routed.avsc: routing → forwarder */
-export type DocumentRouted = Header & { partnerId: string; recipientAddress: string; recipientName: string; endpoint: string; routedAt: number }
+export type DocumentRouted = Header & {
+  partnerId: string; recipientAddress: string; recipientName: string; endpoint: string; routedAt: number
+  serviceCode?: string | null      // B2G: the structure's service (BT-10)
+  resubmissionOf?: string | null   // the A_RECYCLER document this one resubmits under the same number
+}
 
 /** One reason a document cannot be routed, naming the business term to correct. */
 export type RoutingReason = { code: string; field: string; message: string }
 
 /** document-unroutable.avsc: routing → status */
-export type DocumentUnroutable = Header & { partnerId: string; reasons: RoutingReason[]; at: number }
+export type DocumentUnroutable = Header & { partnerId: string; reasons: RoutingReason[]; at: number; resubmissionOf?: string | null }
 
 /** delivery-result.avsc: forwarder → status */
 export type DeliveryResult = Header & {

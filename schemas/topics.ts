@@ -15,9 +15,9 @@ const topic = (name: string, schemaFile: string, dlq = true): TopicSpec => ({ na
 export const topics = {
   received: topic('document.received', 'document-received.avsc'),       // gateway (outbox relay) → ingest, status
   parsed: topic('document.parsed', 'document-parsed.avsc'),             // ingest → validation
-  rejected: topic('document.rejected', 'document-rejected.avsc'),       // ingest → status
+  rejected: topic('document.rejected', 'document-rejected.avsc'),       // ingest, routing (duplicates) → status
   validated: topic('document.validated', 'document-validated.avsc'),    // validation → routing, status
-  routed: topic('document.routed', 'document-routed.avsc'),             // routing → forwarder
+  routed: topic('document.routed', 'document-routed.avsc'),             // routing → forwarder, status
   unroutable: topic('document.unroutable', 'document-unroutable.avsc'), // routing → status
   delivery: topic('document.delivery', 'delivery-result.avsc'),         // forwarder → status
   status: topic('document.status', 'document-status.avsc', false),      // status → auditors (nobody in the hub consumes it)

@@ -60,11 +60,25 @@ export async function dropFolder(): Promise<{ dir: string; endpoint: string }> {
 export const registerParticipant = (address: string, endpoint: string, name = 'Test recipient') =>
   api('PUT', `/v1/directory/participants/${address}`, { key: hub().adminKey, body: { name, endpoint } })
 
-/** Replaces the buyer electronic address of a fixture, so each test routes to its own recipient. */
+/**
+ * A fixture addressed to the test's own recipient: the buyer SIRET (or address) is replaced everywhere, and
+ * the invoice number (BT-1) gets a unique suffix, since the hub rejects a second delivery of one number.
+ */
 export function withBuyerAddress(xml: Buffer, from: string, to: string): Buffer {
   const text = xml.toString('utf8')
   if (!text.includes(from)) throw new Error(`fixture does not contain ${from}`)
-  return Buffer.from(text.split(from).join(to))
+  return withInvoiceNumber(Buffer.from(text.split(from).join(to)))
+}
+
+/** The document with its invoice number (BT-1) suffixed, or set to `number`. */
+export function withInvoiceNumber(xml: Buffer, number?: string): Buffer {
+  const text = xml.toString('utf8')
+  const bt1 = /(<cbc:ID>)([^<]*)(<\/cbc:ID>)|(<rsm:ExchangedDocument>\s*<ram:ID>)([^<]*)(<\/ram:ID>)/
+  const m = bt1.exec(text)
+  if (!m) throw new Error('no invoice number (BT-1) found')
+  const current = m[2] ?? m[5]!
+  const next = number ?? `${current}-${randomUUID().slice(0, 8)}`
+  return Buffer.from(text.replace(bt1, (_all, a, _b, c, d, _e, f) => (a ? `${a}${next}${c}` : `${d}${next}${f}`)))
 }
 
 /** A fresh, valid-looking SIRET (14 digits, Luhn key correct) for a test's own recipient. */

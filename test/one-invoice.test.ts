@@ -85,7 +85,7 @@ describe('the path of one invoice', () => {
     const posted = await postDocument(bytes)
     const doc = await waitForStatus(posted.json.id, ['A_RECYCLER', 'REJETEE', 'MISE_A_DISPOSITION', 'EN_ERREUR'])
     expect(doc.status).toBe('A_RECYCLER')
-    expect(doc.history.at(-1).reason).toBe(`BT-49: no recipient is registered in the directory at ${address}; correct the buyer electronic address and resubmit`)
+    expect(doc.history.at(-1).reason).toBe(`BT-49: the SIRET ${address.slice(5)} (BT-49) is neither a public structure of the directory nor a registered recipient; correct the buyer identifier and resubmit`)
   })
 
   test('a well-formed document that is not an invoice ends REJETEE, saying what it is', async () => {

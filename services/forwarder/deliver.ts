@@ -13,6 +13,12 @@ export async function deliver(options: {
   endpoint: string; delivery: Delivery; channels: Channels; attempts: number; backoffMs: number
   sleep: (ms: number) => Promise<unknown>; onAttempt: (report: AttemptReport) => Promise<void>
 }): Promise<Final> {
+  // A structure without an endpoint: the document waits in the hub, where its recipient fetches it (Chorus Pro's
+  // "mise à disposition" on the portal). Nothing to send, so it is delivered at once.
+  if (options.endpoint === 'mailbox:') {
+    await options.onAttempt({ attempt: 1, outcome: 'delivered', detail: 'kept in the hub for the recipient to fetch' })
+    return { outcome: 'DELIVERED', attempts: 1, detail: 'kept in the hub for the recipient to fetch' }
+  }
   let url: URL
   try { url = new URL(options.endpoint) } catch { return { outcome: 'FAILED', attempts: 0, detail: `endpoint '${options.endpoint}' is not a URL` } }
   const channel = url.protocol === 'file:' ? options.channels.file : url.protocol === 'http:' || url.protocol === 'https:' ? options.channels.http : null

@@ -12,6 +12,7 @@ import { readiness, type ReadinessCheck } from '../kit/health.js'
 import { authenticate, bearerToken, type Principal } from './api-keys.js'
 import { checkDeposit, checkMediaType, mediaTypeOf } from './deposit.js'
 import { parseAddress, parseParticipant } from './participants.js'
+import { directoryRoutes } from './directory-routes.js'
 
 export type GatewayDeps = { config: Config; db: Db; log: Logger; checks: Record<string, ReadinessCheck> }
 
@@ -110,22 +111,31 @@ export function createApp({ config, db, log, checks }: GatewayDeps): express.Exp
     const id = String(req.params.id)
     const notFound = () => send(res, problem('NOT_FOUND', `no document ${id} for this key`))
     if (!UUID.test(id)) return notFound()
-    const { rows } = await db.query<{ id: string; status: string; received_at: Date; syntax: string | null; findings: unknown[] }>(
-      'SELECT id, status, received_at, syntax, findings FROM documents WHERE id = $1 AND (partner_id = $2 OR $3)',
+    // The sender, the recipient (one of its addresses received it) and the admin see a document.
+    const { rows } = await db.query<{ id: string; status: string; received_at: Date; syntax: string | null; findings: unknown[]; partner_id: string; recipient_address: string | null; service_code: string | null; resubmission_of: string | null; resubmitted_as: string | null }>(
+      `SELECT d.id, d.status, d.received_at, d.syntax, d.findings, d.partner_id, d.recipient_address, d.service_code, d.resubmission_of,
+              (SELECT r.id FROM documents r WHERE r.resubmission_of = d.id ORDER BY r.received_at DESC LIMIT 1) AS resubmitted_as
+         FROM documents d
+        WHERE d.id = $1 AND (d.partner_id = $2 OR $3 OR d.recipient_address IN (SELECT address FROM partner_addresses WHERE partner_id = $2))`,
       [id, principal.id, principal.role === 'admin'])
     const doc = rows[0]
     // Another partner's document answers exactly like a missing one: its existence is not disclosed.
     if (!doc) return notFound()
-    const history = (await db.query<{ status: string; code: string | null; at: Date; reason: string | null }>(
-      'SELECT status, code, at, reason FROM status_history WHERE document_id = $1 ORDER BY sequence', [id])).rows
+    const history = (await db.query<{ status: string; code: string | null; at: Date; reason: string | null; actor: string }>(
+      'SELECT status, code, at, reason, actor FROM status_history WHERE document_id = $1 ORDER BY sequence', [id])).rows
     res.json({
       id: doc.id,
       status: doc.status,
       receivedAt: doc.received_at.toISOString(),
       syntax: doc.syntax,
+      direction: doc.partner_id === principal.id ? 'sent' : principal.role === 'admin' ? undefined : 'received',
+      ...(doc.recipient_address ? { recipient: doc.recipient_address } : {}),
+      ...(doc.service_code ? { serviceCode: doc.service_code } : {}),
+      ...(doc.resubmission_of ? { resubmissionOf: doc.resubmission_of } : {}),
+      ...(doc.resubmitted_as ? { resubmittedAs: doc.resubmitted_as } : {}),
       history: history.length > 0
-        ? history.map((h) => ({ status: h.status, ...(h.code ? { code: h.code } : {}), at: h.at.toISOString(), ...(h.reason ? { reason: h.reason } : {}) }))
-        : [{ status: 'DEPOSEE', code: '200', at: doc.received_at.toISOString() }],
+        ? history.map((h) => ({ status: h.status, ...(h.code ? { code: h.code } : {}), at: h.at.toISOString(), actor: h.actor, ...(h.reason ? { reason: h.reason } : {}) }))
+        : [{ status: 'DEPOSEE', code: '200', at: doc.received_at.toISOString(), actor: 'hub' }],
       findings: doc.findings,
     })
   })
@@ -152,6 +162,8 @@ export function createApp({ config, db, log, checks }: GatewayDeps): express.Exp
     if (!p) return send(res, problem('NOT_FOUND', `no participant ${address.value} in the directory`))
     res.json({ address: p.address, name: p.name, endpoint: p.endpoint, updatedAt: p.updated_at.toISOString() })
   })
+
+  directoryRoutes(app, { db, log, admin: auth('admin'), send })
 
   app.use((req, res) => send(res, problem('NOT_FOUND', `no route ${req.method} ${req.path}`)))
 

@@ -12,6 +12,8 @@ export const errorCodes = {
   DOCUMENT_TOO_LARGE: { status: 413, title: 'Document too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
   IDEMPOTENCY_KEY_REUSED: { status: 422, title: 'Idempotency-Key reused with another document' },
+  CONFLICT: { status: 409, title: 'Conflicts with the current state' },
+  TRANSITION_NOT_ALLOWED: { status: 409, title: 'Status transition not allowed' },
   SCHEMA_INCOMPATIBLE: { status: null, title: 'Avro schema incompatible with the registered one' },
   INTERNAL: { status: 500, title: 'Internal error' },
 } as const

@@ -1,26 +1,44 @@
-// routing: consumes `document.validated`; a VALID document becomes `document.routed` (recipient and endpoint)
-// or `document.unroutable` (reasons naming the business term to fix → A_RECYCLER). INVALID ones stop here.
+// routing: consumes `document.validated`. A VALID document is looked up in the directory (public structure by
+// SIRET, or B2B recipient by electronic address) and checked against the invoices already seen:
+//   → `document.routed` (recipient, service, endpoint), or
+//   → `document.unroutable` (reasons naming the business term to fix → A_RECYCLER), or
+//   → `document.rejected` when it duplicates an invoice already delivered (same seller, number and year).
+// INVALID documents stop here (status already has their REJETEE).
 import { runConsumer, emit, type Emit } from '../kit/run-service.js'
 import { runServiceMain, isEntryPoint } from '../kit/service-main.js'
 import type { Deps } from '../kit/deps.js'
-import { buyerAddress, resolveRoute } from './resolve-route.js'
-import { findRecipient } from './directory.js'
+import { buyerAddress, buyerSiret, resolveRoute } from './resolve-route.js'
+import { findRecipient, findStructure, registerInvoice, sellerKey } from './directory.js'
 
 export const startRouting = (deps: Deps) => runConsumer(deps, {
   name: 'routing',
   consumes: ['validated'],
   async handle(event, { log }): Promise<Emit[]> {
     if (event.verdict !== 'VALID') return []
-    const route = resolveRoute(event.keys, await findRecipient(deps.db, buyerAddress(event.keys)))
+    const { keys } = event
+    const route = resolveRoute(keys, {
+      structure: await findStructure(deps.db, buyerSiret(keys)?.siret ?? null),
+      recipient: await findRecipient(deps.db, buyerAddress(keys)),
+    })
+    const year = Number(keys.issueDate.slice(0, 4)) || 0
+    const registration = await registerInvoice(deps.db, event.documentId, { seller: sellerKey(keys, event.partnerId), number: keys.invoiceNumber.trim(), year }, route.ok)
     const base = { documentId: event.documentId, partnerId: event.partnerId }
-    if (!route.ok) {
-      log.info({ reasons: route.reasons }, 'unroutable')
-      return [emit('unroutable', { ...base, eventId: `${event.documentId}:unroutable`, reasons: route.reasons, at: Date.now() })]
+    if (registration.outcome === 'duplicate') {
+      log.info({ duplicateOf: registration.of, invoiceNumber: keys.invoiceNumber }, 'duplicate')
+      return [emit('rejected', {
+        ...base, eventId: `${event.documentId}:rejected`, stage: 'routing', rejectedAt: Date.now(),
+        findings: [{ ruleId: 'FACTEUR-DUPLICATE', severity: 'fatal', location: '/', pack: null, line: null,
+          message: `invoice number ${keys.invoiceNumber} (BT-1) of ${year} from this seller was already delivered as document ${registration.of}; a corrected invoice needs a new number, or a credit note` }],
+      })]
     }
-    log.info({ recipient: route.recipient.address }, 'routed')
+    if (!route.ok) {
+      log.info({ reasons: route.reasons, resubmissionOf: registration.resubmissionOf }, 'unroutable')
+      return [emit('unroutable', { ...base, eventId: `${event.documentId}:unroutable`, reasons: route.reasons, at: Date.now(), resubmissionOf: registration.resubmissionOf })]
+    }
+    log.info({ recipient: route.recipient.address, service: route.recipient.serviceCode, resubmissionOf: registration.resubmissionOf }, 'routed')
     return [emit('routed', {
-      ...base, eventId: `${event.documentId}:routed`, recipientAddress: route.recipient.address,
-      recipientName: route.recipient.name, endpoint: route.recipient.endpoint, routedAt: Date.now(),
+      ...base, eventId: `${event.documentId}:routed`, recipientAddress: route.recipient.address, recipientName: route.recipient.name,
+      endpoint: route.recipient.endpoint, serviceCode: route.recipient.serviceCode, resubmissionOf: registration.resubmissionOf, routedAt: Date.now(),
     })]
   },
 })

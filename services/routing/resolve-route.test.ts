@@ -1,36 +1,98 @@
 import { describe, expect, test } from 'vitest'
-import { buyerAddress, resolveRoute } from './resolve-route.js'
+import { buyerAddress, buyerSiret, resolveRoute, MAILBOX_ENDPOINT, type Structure } from './resolve-route.js'
 import type { DocumentKeys } from '../../schemas/events.js'
 
-const keys = (endpoint: DocumentKeys['buyer']['endpoint']): DocumentKeys => ({
+type Buyer = Partial<Pick<DocumentKeys['buyer'], 'endpoint' | 'legalId'>>
+const keys = (buyer: Buyer, more: Partial<DocumentKeys> = {}): DocumentKeys => ({
   invoiceNumber: '1', issueDate: '2026-01-01', typeCode: '380', currency: 'EUR', customizationId: null, profileId: null,
   buyerReference: null, orderReference: null,
   seller: { name: null, legalId: null, vatId: null, endpoint: null },
-  buyer: { name: null, legalId: null, vatId: null, endpoint },
+  buyer: { name: null, legalId: buyer.legalId ?? null, vatId: null, endpoint: buyer.endpoint ?? null },
   totals: { lineExtension: null, taxExclusive: null, taxTotal: null, taxInclusive: null, payable: null },
+  ...more,
 })
-const mairie = { address: '0009:21750001600019', name: 'Mairie', endpoint: 'file:///srv/mairie' }
+const SIRET = '21750999100014'
+const atSiret: Buyer = { endpoint: { scheme: '0009', value: SIRET } }
+const partner = { address: '0088:5790000435975', name: 'Grossiste', endpoint: 'file:///srv/grossiste' }
+const structure = (s: Partial<Structure> = {}): Structure => ({
+  siret: SIRET, name: 'Commune de Saint-Exemple', active: true, commitmentRequired: false, serviceRequired: false, endpoint: 'file:///srv/mairie',
+  services: [{ code: 'SERV-FIN', active: true, commitmentRequired: false }, { code: 'SERV-RH', active: false, commitmentRequired: false }, { code: 'SERV-TX', active: true, commitmentRequired: true }],
+  ...s,
+})
+const reasons = (r: ReturnType<typeof resolveRoute>) => (r.ok ? [] : r.reasons.map((x) => [x.code, x.field]))
 
-describe('routing by the buyer electronic address (BT-49)', () => {
+describe('B2B: by the buyer electronic address (BT-49)', () => {
   test('the directory key is scheme:value in lower case', () => {
-    expect(buyerAddress(keys({ scheme: '9957', value: ' FR44732829320 ' }))).toBe('9957:fr44732829320')
+    expect(buyerAddress(keys({ endpoint: { scheme: '9957', value: ' FR44732829320 ' } }))).toBe('9957:fr44732829320')
   })
 
   test('a registered buyer is routed to its endpoint', () => {
-    expect(resolveRoute(keys({ scheme: '0009', value: '21750001600019' }), mairie)).toEqual({ ok: true, recipient: mairie })
+    expect(resolveRoute(keys({ endpoint: { scheme: '0088', value: '5790000435975' } }), { structure: null, recipient: partner }))
+      .toEqual({ ok: true, recipient: { ...partner, serviceCode: null } })
   })
 
-  test('returns A_RECYCLER reasons naming BT-49 when the recipient is unknown', () => {
-    const r = resolveRoute(keys({ scheme: '0009', value: '21750001600019' }), null)
-    expect(r).toEqual({ ok: false, reasons: [expect.objectContaining({ code: 'RECIPIENT_UNKNOWN', field: 'BT-49' })] })
-    expect(!r.ok && r.reasons[0]!.message).toContain('0009:21750001600019')
+  test('an unknown address is A_RECYCLER naming BT-49', () => {
+    const r = resolveRoute(keys({ endpoint: { scheme: '0088', value: '1' } }), { structure: null, recipient: null })
+    expect(reasons(r)).toEqual([['RECIPIENT_UNKNOWN', 'BT-49']])
   })
 
   test.each([
     ['no endpoint', null],
-    ['an endpoint without scheme', { scheme: null, value: '21750001600019' }],
-    ['an empty endpoint', { scheme: '0009', value: '  ' }],
-  ])('returns BUYER_ADDRESS_MISSING for %s', (_name, endpoint) => {
-    expect(resolveRoute(keys(endpoint), null)).toEqual({ ok: false, reasons: [expect.objectContaining({ code: 'BUYER_ADDRESS_MISSING', field: 'BT-49' })] })
+    ['an endpoint without scheme', { scheme: null, value: SIRET }],
+    ['an empty endpoint', { scheme: '0088', value: '  ' }],
+  ])('BUYER_ADDRESS_MISSING for %s', (_name, endpoint) => {
+    expect(reasons(resolveRoute(keys({ endpoint }), { structure: null, recipient: null }))).toEqual([['BUYER_ADDRESS_MISSING', 'BT-49']])
+  })
+})
+
+describe('B2G: to a public structure by SIRET, service code and commitment number', () => {
+  test('the SIRET comes from BT-49 first, then BT-47', () => {
+    expect(buyerSiret(keys(atSiret))).toEqual({ siret: SIRET, field: 'BT-49' })
+    expect(buyerSiret(keys({ legalId: { scheme: '0009', value: SIRET }, endpoint: { scheme: '0088', value: '1' } }))).toEqual({ siret: SIRET, field: 'BT-47' })
+    expect(buyerSiret(keys({ legalId: { scheme: '0002', value: '217509991' } }))).toBeNull()
+  })
+
+  test('to the structure, and to the service named by the buyer reference (BT-10)', () => {
+    expect(resolveRoute(keys(atSiret), { structure: structure(), recipient: null }))
+      .toEqual({ ok: true, recipient: { address: `0009:${SIRET}`, name: 'Commune de Saint-Exemple', endpoint: 'file:///srv/mairie', serviceCode: null } })
+    const r = resolveRoute(keys(atSiret, { buyerReference: 'SERV-FIN' }), { structure: structure(), recipient: null })
+    expect(r.ok && r.recipient.serviceCode).toBe('SERV-FIN')
+  })
+
+  test('a structure without endpoint keeps documents in the hub', () => {
+    const r = resolveRoute(keys(atSiret), { structure: structure({ endpoint: null }), recipient: null })
+    expect(r.ok && r.recipient.endpoint).toBe(MAILBOX_ENDPOINT)
+  })
+
+  test('a structure with no services ignores the buyer reference (it is then only a reference)', () => {
+    expect(resolveRoute(keys(atSiret, { buyerReference: 'PO-778' }), { structure: structure({ services: [] }), recipient: null }).ok).toBe(true)
+  })
+
+  test.each([
+    ['unknown SIRET', keys(atSiret), null, [['RECIPIENT_UNKNOWN', 'BT-49']]],
+    ['unknown SIRET given as legal id', keys({ legalId: { scheme: '0009', value: SIRET } }), null, [['RECIPIENT_UNKNOWN', 'BT-47']]],
+    ['inactive structure', keys(atSiret), structure({ active: false }), [['STRUCTURE_INACTIVE', 'BT-49']]],
+    ['service required but absent', keys(atSiret), structure({ serviceRequired: true }), [['SERVICE_REQUIRED', 'BT-10']]],
+    ['unknown service', keys(atSiret, { buyerReference: 'SERV-XX' }), structure(), [['SERVICE_UNKNOWN', 'BT-10']]],
+    ['inactive service', keys(atSiret, { buyerReference: 'SERV-RH' }), structure(), [['SERVICE_INACTIVE', 'BT-10']]],
+    ['commitment required by the structure', keys(atSiret), structure({ commitmentRequired: true }), [['COMMITMENT_REQUIRED', 'BT-13']]],
+    ['commitment required by the service', keys(atSiret, { buyerReference: 'SERV-TX' }), structure(), [['COMMITMENT_REQUIRED', 'BT-13']]],
+    ['service and commitment both missing', keys(atSiret), structure({ serviceRequired: true, commitmentRequired: true }), [['SERVICE_REQUIRED', 'BT-10'], ['COMMITMENT_REQUIRED', 'BT-13']]],
+  ] as const)('A_RECYCLER: %s', (_name, k, s, expected) => {
+    expect(reasons(resolveRoute(k, { structure: s, recipient: null }))).toEqual(expected)
+  })
+
+  test('the reasons say what the directory expects', () => {
+    const r = resolveRoute(keys(atSiret, { buyerReference: 'SERV-XX' }), { structure: structure(), recipient: null })
+    expect(!r.ok && r.reasons[0]!.message).toContain('its active services: SERV-FIN, SERV-TX')
+  })
+
+  test('a commitment number given satisfies the rule', () => {
+    expect(resolveRoute(keys(atSiret, { buyerReference: 'SERV-TX', orderReference: 'EJ-2026-0042' }), { structure: structure(), recipient: null }).ok).toBe(true)
+  })
+
+  test('a SIRET that is not a structure but a registered B2B recipient goes B2B', () => {
+    const company = { address: `0009:${SIRET}`, name: 'Entreprise', endpoint: 'file:///srv/e' }
+    expect(resolveRoute(keys(atSiret), { structure: null, recipient: company })).toEqual({ ok: true, recipient: { ...company, serviceCode: null } })
   })
 })

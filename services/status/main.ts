@@ -7,7 +7,7 @@ import type { EventOf } from '../../schemas/events.js'
 import { rejectionReason, type Change } from './lifecycle.js'
 import { applyChange, type Facts, type StoredStatus } from './store.js'
 
-type Watched = 'received' | 'rejected' | 'validated' | 'unroutable' | 'delivery'
+type Watched = 'received' | 'rejected' | 'validated' | 'routed' | 'unroutable' | 'delivery'
 
 /** The lifecycle change and the document facts one event brings (pure). */
 export function changeFor(topic: Watched, event: EventOf[Watched]): { change: Change | null; facts: Facts } {
@@ -27,9 +27,14 @@ export function changeFor(topic: Watched, event: EventOf[Watched]): { change: Ch
       if (e.verdict === 'VALID') return { change: null, facts }
       return { change: { status: 'REJETEE', reason: rejectionReason('validation', e.findings), findings: e.findings, at: e.validatedAt }, facts }
     }
+    case 'routed': {
+      // No status of its own (delivery brings MISE_A_DISPOSITION): where it goes, and what it resubmits.
+      const e = event as EventOf['routed']
+      return { change: null, facts: { recipientAddress: e.recipientAddress, serviceCode: e.serviceCode ?? null, resubmissionOf: e.resubmissionOf ?? null } }
+    }
     case 'unroutable': {
       const e = event as EventOf['unroutable']
-      return { change: { status: 'A_RECYCLER', reason: e.reasons.map((r) => `${r.field}: ${r.message}`).join('; '), findings: [], at: e.at }, facts: {} }
+      return { change: { status: 'A_RECYCLER', reason: e.reasons.map((r) => `${r.field}: ${r.message}`).join('; '), findings: [], at: e.at }, facts: { resubmissionOf: e.resubmissionOf ?? null } }
     }
     case 'delivery': {
       const e = event as EventOf['delivery']
@@ -45,7 +50,7 @@ const publish = (documentId: string, rows: StoredStatus[]): Emit[] =>
 
 export const startStatus = (deps: Deps) => runConsumer(deps, {
   name: 'status',
-  consumes: ['received', 'rejected', 'validated', 'unroutable', 'delivery'],
+  consumes: ['received', 'rejected', 'validated', 'routed', 'unroutable', 'delivery'],
   async handle(event, { log, topic }) {
     const { change, facts } = changeFor(topic as Watched, event)
     const { rows, ignored } = await applyChange(deps.db, event.documentId, event.eventId, change, facts)

@@ -6,7 +6,7 @@ import { planChange, statusCodes, type Change, type HubStatus } from './lifecycl
 
 export type StoredStatus = { sequence: number; status: string; code: string | null; actor: string; at: number; reason: string | null; findings: Finding[] }
 
-export type Facts = { syntax?: string; keys?: DocumentKeys; findings?: Finding[] }
+export type Facts = { syntax?: string; keys?: DocumentKeys; findings?: Finding[]; recipientAddress?: string; serviceCode?: string | null; resubmissionOf?: string | null }
 
 type Row = { sequence: number; status: string; code: string | null; actor: string; at: Date; reason: string | null; findings: Finding[]; cause_event: string }
 
@@ -24,9 +24,11 @@ export async function applyChange(db: Db, documentId: string, causeEvent: string
     const already = history.filter((r) => r.cause_event === causeEvent)
     if (already.length > 0) return { rows: already.map(toStored), ignored: null }
 
-    if (facts.syntax || facts.keys || facts.findings) {
-      await tx.query(`UPDATE documents SET syntax = COALESCE($2, syntax), keys = COALESCE($3, keys), findings = COALESCE($4, findings) WHERE id = $1`,
-        [documentId, facts.syntax ?? null, facts.keys ? JSON.stringify(facts.keys) : null, facts.findings ? JSON.stringify(facts.findings) : null])
+    if (Object.values(facts).some((v) => v !== undefined && v !== null)) {
+      await tx.query(`UPDATE documents SET syntax = COALESCE($2, syntax), keys = COALESCE($3, keys), findings = COALESCE($4, findings),
+        recipient_address = COALESCE($5, recipient_address), service_code = COALESCE($6, service_code), resubmission_of = COALESCE($7, resubmission_of) WHERE id = $1`,
+        [documentId, facts.syntax ?? null, facts.keys ? JSON.stringify(facts.keys) : null, facts.findings ? JSON.stringify(facts.findings) : null,
+          facts.recipientAddress ?? null, facts.serviceCode ?? null, facts.resubmissionOf ?? null])
     }
     if (!change) return { rows: [], ignored: null }
     const plan = planChange(history, change, doc.received_at.getTime())

@@ -1,0 +1,83 @@
+// Admin routes of the directory (public structures, Chorus Pro style) and of partners with their addresses.
+// Paths are a contract (README "HTTP API", openapi.json).
+import express, { type Express, type RequestHandler, type Response } from 'express'
+import { createInterface } from 'node:readline'
+import { inTransaction, type Db } from '../kit/db.js'
+import type { Logger } from '../kit/log.js'
+import { problem, type Problem } from '../kit/problem.js'
+import { generateApiKey, hashApiKey } from './api-keys.js'
+import { parseAddress } from './participants.js'
+import { parseSiret, parseStructure } from './structures.js'
+import { getStructure, importStructures, upsertStructures } from './directory-store.js'
+
+type Helpers = { db: Db; log: Logger; admin: RequestHandler; send: (res: Response, p: Problem) => void }
+
+const NDJSON = /^application\/(x-)?ndjson\s*(;|$)/i
+
+export function directoryRoutes(app: Express, { db, log, admin, send }: Helpers) {
+  app.put('/v1/directory/structures/:siret', admin, express.json({ limit: '1mb' }), async (req, res) => {
+    const parsed = parseStructure(String(req.params.siret), req.body)
+    if (!parsed.ok) return send(res, problem('INVALID_REQUEST', parsed.message))
+    const created = await inTransaction(db, (tx) => upsertStructures(tx, [parsed.value]))
+    log.info({ siret: parsed.value.siret, services: parsed.value.services.length, active: parsed.value.active }, 'structure registered')
+    res.status(created ? 201 : 200).json(await getStructure(db, parsed.value.siret))
+  })
+
+  app.get('/v1/directory/structures/:siret', admin, async (req, res) => {
+    const siret = parseSiret(String(req.params.siret))
+    if (!siret.ok) return send(res, problem('INVALID_REQUEST', siret.message))
+    const structure = await getStructure(db, siret.value)
+    if (!structure) return send(res, problem('NOT_FOUND', `no structure ${siret.value} in the directory`))
+    res.json(structure)
+  })
+
+  // Bulk import, streamed line by line: the body is never held in memory as a whole.
+  app.post('/v1/directory/structures\\:import', admin, async (req, res) => {
+    if (!NDJSON.test(req.get('content-type') ?? '')) {
+      return send(res, problem('UNSUPPORTED_MEDIA_TYPE', 'send one structure per line as application/x-ndjson'))
+    }
+    const lines = createInterface({ input: req, crlfDelay: Infinity })
+    const report = await importStructures(db, lines, (m) => log.info(m))
+    log.info({ ...report, errors: report.errors.length }, 'directory import finished')
+    res.json(report)
+  })
+
+  // A partner and the addresses it sends from and receives at; the key is shown once, only its hash is kept.
+  app.post('/v1/partners', admin, express.json({ limit: '64kb' }), async (req, res) => {
+    const b = (req.body ?? {}) as { name?: unknown; addresses?: unknown }
+    if (typeof b.name !== 'string' || !/^[\p{L}\p{N} ._'&()-]{1,200}$/u.test(b.name.trim())) {
+      return send(res, problem('INVALID_REQUEST', '`name` is required: 1 to 200 letters, digits, spaces or . _ \' & ( ) -'))
+    }
+    if (!Array.isArray(b.addresses) || b.addresses.some((a) => typeof a !== 'string')) {
+      return send(res, problem('INVALID_REQUEST', '`addresses` is required: an array of electronic addresses scheme:value, e.g. ["0009:12345678200010"]'))
+    }
+    const addresses: string[] = []
+    for (const raw of b.addresses as string[]) {
+      const a = parseAddress(raw)
+      if (!a.ok) return send(res, problem('INVALID_REQUEST', a.message))
+      if (a.value.startsWith('0009:')) {
+        const siret = parseSiret(a.value.slice(5))
+        if (!siret.ok) return send(res, problem('INVALID_REQUEST', siret.message))
+      }
+      if (!addresses.includes(a.value)) addresses.push(a.value)
+    }
+    const apiKey = generateApiKey()
+    const outcome = await inTransaction(db, async (tx): Promise<{ id: string } | { conflict: string }> => {
+      const taken = (await tx.query<{ address: string }>('SELECT address FROM partner_addresses WHERE address = ANY($1)', [addresses])).rows
+      if (taken.length > 0) return { conflict: `address ${taken.map((t) => t.address).join(', ')} already belongs to another partner` }
+      const inserted = await tx.query<{ id: string }>(
+        'INSERT INTO partners (name, role, key_hash) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING RETURNING id', [b.name!.toString().trim(), 'partner', hashApiKey(apiKey)])
+      const id = inserted.rows[0]?.id
+      if (!id) return { conflict: `a partner named '${String(b.name).trim()}' already exists` }
+      for (const address of addresses) await tx.query('INSERT INTO partner_addresses (address, partner_id) VALUES ($1, $2)', [address, id])
+      return { id }
+    }).catch((error: { code?: string }) => {
+      // Two registrations racing for one address or name: the unique index decides.
+      if (error.code === '23505') return { conflict: 'that name or one of those addresses was registered meanwhile' }
+      throw error
+    })
+    if ('conflict' in outcome) return send(res, problem('CONFLICT', outcome.conflict))
+    log.info({ partnerId: outcome.id, addresses }, 'partner registered')
+    res.status(201).location(`/v1/partners/${outcome.id}`).json({ id: outcome.id, name: String(b.name).trim(), addresses, apiKey })
+  })
+}
