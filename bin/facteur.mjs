@@ -5,6 +5,7 @@ import { register } from 'tsx/esm/api'
 
 const commands = {
   validate: '../services/validation/cli.ts',
+  audit: '../services/status/audit-cli.ts',
 }
 
 const [command, ...rest] = process.argv.slice(2)

@@ -87,6 +87,8 @@ export type DeliveryResult = Header & {
 /** document-status.avsc: status → auditors */
 export type DocumentStatus = Header & {
   sequence: number; status: string; code: string | null; actor: string; at: number; reason: string | null; findings: Finding[]
+  prevHash?: string | null        // the hash chain of schemas/status-chain.ts
+  hash?: string | null
 }
 
 /** dead-letter.avsc: any consumer → `<topic>.dlq` */

@@ -49,7 +49,7 @@ describe('the directory of public structures (admin API)', () => {
       { code: 'SERV-FIN', name: 'Finances', active: true, commitmentRequired: false },
       { code: 'SERV-RH', name: 'RH', active: false, commitmentRequired: true },
     ])
-    const bad = await api('PUT', `/v1/directory/structures/${siret.slice(0, 13)}9`, { ...admin(), body })
+    const bad = await api('PUT', `/v1/directory/structures/${siret.slice(0, 13)}${(Number(siret[13]) + 1) % 10}`, { ...admin(), body })
     expect([bad.status, bad.json.detail]).toEqual([400, expect.stringMatching(/SIRET|check key/)])
     expect((await api('PUT', `/v1/directory/structures/${siret}`, { body })).status).toBe(403)
   })

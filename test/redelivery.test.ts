@@ -27,8 +27,8 @@ describe('redelivery and dead letters', () => {
     const id = posted.json.id as string
     await waitForStatus(id, ['MISE_A_DISPOSITION'])
     // Replay the document's `received` event exactly as the outbox relay published it.
-    const event = await withDb(async (db) => (await db.query('SELECT value FROM outbox WHERE message_key = $1', [id])).rows[0].value)
     const topic = topicName(hub().topicPrefix, topics.received)
+    const event = await withDb(async (db) => (await db.query('SELECT value FROM outbox WHERE message_key = $1 AND topic = $2', [id, topic])).rows[0].value)
     await producer.send([{ topic, key: id, value: codec.encode(topic, event) }])
     // Give the replay time to pass every stage (one document takes well under a second end to end here).
     await new Promise((r) => setTimeout(r, 3000))

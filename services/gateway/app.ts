@@ -13,6 +13,7 @@ import { authenticate, bearerToken, type Principal } from './api-keys.js'
 import { checkDeposit, checkMediaType, mediaTypeOf } from './deposit.js'
 import { parseAddress, parseParticipant } from './participants.js'
 import { directoryRoutes } from './directory-routes.js'
+import { lifecycleRoutes } from './lifecycle-routes.js'
 
 export type GatewayDeps = { config: Config; db: Db; log: Logger; checks: Record<string, ReadinessCheck> }
 
@@ -164,6 +165,7 @@ export function createApp({ config, db, log, checks }: GatewayDeps): express.Exp
   })
 
   directoryRoutes(app, { db, log, admin: auth('admin'), send })
+  lifecycleRoutes(app, { db, log, topicPrefix: config.topicPrefix, partner: auth('partner'), send })
 
   app.use((req, res) => send(res, problem('NOT_FOUND', `no route ${req.method} ${req.path}`)))
 

@@ -1,6 +1,7 @@
 // `npm start`: provision what is missing (Kafka and the schema registry from Maven Central, PostgreSQL local
 // or embedded), then run the six services and print how to use the hub. Ctrl-C stops everything it started.
-import { resolve } from 'node:path'
+import { join, resolve } from 'node:path'
+import { rmSync, writeFileSync } from 'node:fs'
 import { loadConfig } from '../kit/config.js'
 import { createLogger } from '../kit/log.js'
 import { startInfra } from './local/infra.js'
@@ -20,6 +21,7 @@ const shutdown = async (code: number) => {
   if (stopping) return
   stopping = true
   say('facteur: stopping …')
+  rmSync(join(runDir, 'endpoints.json'), { force: true })
   await hub?.stop().catch(() => {})
   await infra.stop().catch(() => {})
   say('facteur: stopped')
@@ -42,6 +44,9 @@ try {
   log.fatal({ err: error }, 'the hub could not start')
   await shutdown(1)
 }
+
+// `npx facteur audit …` run beside `npm start` finds the servers here (removed again at shutdown).
+writeFileSync(join(runDir, 'endpoints.json'), JSON.stringify({ kafkaBrokers: infra.kafkaBrokers, registryUrl: infra.registryUrl, databaseUrl: infra.databaseUrl, gateway: hub!.url }, null, 2))
 
 say(`
 Facteur is running (${((Date.now() - started) / 1000).toFixed(1)} s; infrastructure: ${infra.mode}).

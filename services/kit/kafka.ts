@@ -35,6 +35,11 @@ export type Bus = {
   consumer(options: { group: string; topics: string[]; concurrency?: number }): Promise<Consumer>
   /** Creates missing topics; existing ones are left as they are. */
   ensureTopics(topics: { name: string; partitions: number }[]): Promise<void>
+  /**
+   * Reads a topic from its first offset without joining any group's offsets (a throw-away group, nothing
+   * committed): up to the end offsets seen at the start, or on and on with `follow` until `stop()`.
+   */
+  readTopic(topic: string, options: { follow: boolean; onMessage: (message: IncomingMessage) => Promise<void> }): Promise<{ stop(): Promise<void>; done: Promise<void> }>
   /** Resolves when the cluster answers a metadata request. */
   ping(): Promise<void>
   close(): Promise<void>
@@ -110,6 +115,32 @@ export function connectKafka(options: { brokers: string[]; clientId: string; log
       const missing = wanted.filter((t) => !existing.has(t.name))
       if (missing.length === 0) return
       await a.createTopics({ waitForLeaders: true, topics: missing.map((t) => ({ topic: t.name, numPartitions: t.partitions, replicationFactor: -1 })) })
+    },
+
+    async readTopic(topic, { follow, onMessage }) {
+      const a = await withAdmin()
+      const ends = new Map((await a.fetchTopicOffsets(topic)).map((p) => [p.partition, { low: BigInt(p.low), high: BigInt(p.high) }]))
+      const pending = new Set([...ends].filter(([, o]) => o.high > o.low).map(([p]) => p))
+      const consumer = kafka.consumer({ groupId: `facteur-reader-${process.pid}-${Date.now()}`, allowAutoTopicCreation: false })
+      await consumer.connect()
+      await consumer.subscribe({ topics: [topic], fromBeginning: true })
+      let finish: () => void = () => {}
+      const done = new Promise<void>((resolve) => { finish = resolve })
+      let stopped = false
+      const stop = async () => { if (stopped) return; stopped = true; await consumer.disconnect().catch(() => {}); finish() }
+      if (!follow && pending.size === 0) { await stop(); return { stop, done } }
+      await consumer.run({
+        autoCommit: false,
+        eachMessage: async ({ partition, message }) => {
+          if (stopped) return
+          await onMessage({ topic, partition, offset: message.offset, key: message.key?.toString('utf8') ?? null, value: message.value })
+          if (!follow && BigInt(message.offset) + 1n >= (ends.get(partition)?.high ?? 0n)) {
+            pending.delete(partition)
+            if (pending.size === 0) setImmediate(() => void stop())
+          }
+        },
+      })
+      return { stop, done }
     },
 
     async ping() {

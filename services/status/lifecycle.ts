@@ -1,19 +1,21 @@
 // The hub's part of the document lifecycle (Chorus Pro / French e-invoicing reform). Codes are those of the
 // reform's lifecycle statuses where one exists (DGFiP "Spécifications externes", cycle de vie: 200 Déposée,
-// 203 Mise à disposition, 213 Rejetée); the business statuses set by recipients come with issue 5.
+// 203 Mise à disposition, 213 Rejetée); the business statuses after delivery, set by recipients and senders
+// through the gateway, are in schemas/lifecycle.ts.
 // ECHEC_DISTRIBUTION and EN_ERREUR are the hub's own technical states so that no accepted document is ever
 // left without a known state: delivery given up, or processing parked in a dead-letter topic.
 import type { Finding } from '../../schemas/events.js'
+import { statuses } from '../../schemas/lifecycle.js'
 
 export type HubStatus = 'DEPOSEE' | 'REJETEE' | 'A_RECYCLER' | 'MISE_A_DISPOSITION' | 'ECHEC_DISTRIBUTION' | 'EN_ERREUR'
 
 export const statusCodes: Record<HubStatus, string | null> = {
-  DEPOSEE: '200',
-  MISE_A_DISPOSITION: '203',
-  REJETEE: '213',
-  A_RECYCLER: null,
-  ECHEC_DISTRIBUTION: null,
-  EN_ERREUR: null,
+  DEPOSEE: statuses.DEPOSEE.code,
+  MISE_A_DISPOSITION: statuses.MISE_A_DISPOSITION.code,
+  REJETEE: statuses.REJETEE.code,
+  A_RECYCLER: statuses.A_RECYCLER.code,
+  ECHEC_DISTRIBUTION: statuses.ECHEC_DISTRIBUTION.code,
+  EN_ERREUR: statuses.EN_ERREUR.code,
 }
 
 /** What the hub may move a document to, from each status. Absent: a final state for the hub. */

@@ -1,11 +1,12 @@
-// status: consumes every stage's outcome (and the dead-letter topics), keeps each document's append-only
-// lifecycle in PostgreSQL and publishes every change on `document.status`, the auditors' stream.
-import { runConsumer, emit, type Emit } from '../kit/run-service.js'
+// status: consumes every stage's outcome (and the dead-letter topics), keeps each document's append-only,
+// hash-chained lifecycle in PostgreSQL and queues every change for `document.status`, the auditors' stream
+// (through the outbox, like the business statuses the gateway records).
+import { runConsumer } from '../kit/run-service.js'
 import { runServiceMain, isEntryPoint } from '../kit/service-main.js'
 import type { Deps } from '../kit/deps.js'
 import type { EventOf } from '../../schemas/events.js'
 import { rejectionReason, type Change } from './lifecycle.js'
-import { applyChange, type Facts, type StoredStatus } from './store.js'
+import { applyChange, type Facts } from './store.js'
 
 type Watched = 'received' | 'rejected' | 'validated' | 'routed' | 'unroutable' | 'delivery'
 
@@ -45,18 +46,16 @@ export function changeFor(topic: Watched, event: EventOf[Watched]): { change: Ch
   }
 }
 
-const publish = (documentId: string, rows: StoredStatus[]): Emit[] =>
-  rows.map((r) => emit('status', { eventId: `${documentId}:status:${r.sequence}`, documentId, ...r }))
 
 export const startStatus = (deps: Deps) => runConsumer(deps, {
   name: 'status',
   consumes: ['received', 'rejected', 'validated', 'routed', 'unroutable', 'delivery'],
   async handle(event, { log, topic }) {
     const { change, facts } = changeFor(topic as Watched, event)
-    const { rows, ignored } = await applyChange(deps.db, event.documentId, event.eventId, change, facts)
+    const { rows, ignored } = await applyChange(deps.db, deps.config.topicPrefix, event.documentId, event.eventId, change, facts)
     if (ignored) log.warn({ topic, ignored }, 'status change ignored')
     for (const r of rows) log.info({ status: r.status, sequence: r.sequence, reason: r.reason }, 'status changed')
-    return publish(event.documentId, rows)
+    return []
   },
   deadLetters: {
     of: ['received', 'parsed', 'validated', 'routed', 'rejected', 'unroutable', 'delivery'],
@@ -65,9 +64,10 @@ export const startStatus = (deps: Deps) => runConsumer(deps, {
       if (!letter.documentId || letter.consumer === 'forwarder') return []
       const reason = `processing failed in ${letter.consumer} (${letter.topic}) after ${letter.attempts} attempt(s): ${letter.error.split('\n')[0]}`
       const cause = `dlq:${letter.topic}:${letter.partition}:${letter.offset}`
-      const { rows, ignored } = await applyChange(deps.db, letter.documentId, cause, { status: 'EN_ERREUR', reason, findings: [], at: letter.failedAt }, {})
+      const { rows, ignored } = await applyChange(deps.db, deps.config.topicPrefix, letter.documentId, cause, { status: 'EN_ERREUR', reason, findings: [], at: letter.failedAt }, {})
       if (ignored) log.info({ ignored }, 'dead letter recorded without status change')
-      return publish(letter.documentId, rows)
+      for (const r of rows) log.info({ status: r.status, sequence: r.sequence, reason: r.reason }, 'status changed')
+      return []
     },
   },
 })

@@ -1,0 +1,25 @@
+// The append-only status history (table status_history), shared by its two writers: the status service (the
+// hub's statuses) and the gateway (business statuses set by recipients and senders through the API). Each
+// row carries the auditors' hash chain (schemas/status-chain.ts), computed inside the writer's transaction
+// with the document row locked, so sequences and hashes never interleave.
+import type { Tx } from './db.js'
+import type { Finding } from '../../schemas/events.js'
+import { chainHash } from '../../schemas/status-chain.js'
+
+export type StatusRow = {
+  sequence: number; status: string; code: string | null; actor: string; at: number; reason: string | null
+  findings: Finding[]; prevHash: string | null; hash: string | null
+}
+
+export async function insertStatus(tx: Tx, documentId: string, row: StatusRow, cause: string) {
+  await tx.query(
+    `INSERT INTO status_history (document_id, sequence, status, code, actor, at, reason, findings, cause_event, prev_hash, hash)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+    [documentId, row.sequence, row.status, row.code, row.actor, new Date(row.at), row.reason, JSON.stringify(row.findings), cause, row.prevHash, row.hash])
+}
+
+/** The next row of a document's chain, after `last` (null: the first). */
+export function nextRow(documentId: string, last: { sequence: number; hash: string | null } | null, change: Omit<StatusRow, 'sequence' | 'prevHash' | 'hash'>): StatusRow {
+  const row = { ...change, sequence: (last?.sequence ?? 0) + 1, prevHash: last?.hash ?? null }
+  return { ...row, hash: chainHash({ documentId, ...row }) }
+}
