@@ -39,11 +39,11 @@ export const postDocument = (body: Buffer | string, options: { key?: string | nu
 export const getDocument = (id: string, key?: string | null) => api('GET', `/v1/documents/${id}`, { key })
 
 /** Polls the document until its status is one of `statuses` (or fails saying where it stopped). */
-export async function waitForStatus(id: string, statuses: string[], timeoutMs = 60_000): Promise<any> {
+export async function waitForStatus(id: string, statuses: string[], timeoutMs = 60_000, key?: string): Promise<any> {
   const deadline = Date.now() + timeoutMs
   let last: any = null
   while (Date.now() < deadline) {
-    const res = await getDocument(id)
+    const res = await getDocument(id, key)
     last = res.json
     if (res.status === 200 && statuses.includes(last.status)) return last
     await new Promise((r) => setTimeout(r, 150))

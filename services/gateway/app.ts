@@ -14,6 +14,8 @@ import { checkDeposit, checkMediaType, mediaTypeOf } from './deposit.js'
 import { parseAddress, parseParticipant } from './participants.js'
 import { directoryRoutes } from './directory-routes.js'
 import { lifecycleRoutes } from './lifecycle-routes.js'
+import { dashboardRoutes } from './dashboard-routes.js'
+import { NOT_DELIVERED } from './dashboard.js'
 
 export type GatewayDeps = { config: Config; db: Db; log: Logger; checks: Record<string, ReadinessCheck> }
 
@@ -107,6 +109,9 @@ export function createApp({ config, db, log, checks }: GatewayDeps): express.Exp
       res.status(202).location(`/v1/documents/${outcome.id}`).json({ id: outcome.id, status: outcome.replay ? outcome.status : 'DEPOSEE' })
     })
 
+  // Before /v1/documents/:id, so that `summary` is not taken for an id.
+  dashboardRoutes(app, { db, partner: auth('partner'), send })
+
   app.get('/v1/documents/:id', auth('any'), async (req, res) => {
     const { principal } = req as Authed
     const id = String(req.params.id)
@@ -117,8 +122,9 @@ export function createApp({ config, db, log, checks }: GatewayDeps): express.Exp
       `SELECT d.id, d.status, d.received_at, d.syntax, d.findings, d.partner_id, d.recipient_address, d.service_code, d.resubmission_of,
               (SELECT r.id FROM documents r WHERE r.resubmission_of = d.id ORDER BY r.received_at DESC LIMIT 1) AS resubmitted_as
          FROM documents d
-        WHERE d.id = $1 AND (d.partner_id = $2 OR $3 OR d.recipient_address IN (SELECT address FROM partner_addresses WHERE partner_id = $2))`,
-      [id, principal.id, principal.role === 'admin'])
+        WHERE d.id = $1 AND (d.partner_id = $2 OR $3
+              OR (d.recipient_address IN (SELECT address FROM partner_addresses WHERE partner_id = $2) AND d.status <> ALL($4)))`,
+      [id, principal.id, principal.role === 'admin', NOT_DELIVERED])
     const doc = rows[0]
     // Another partner's document answers exactly like a missing one: its existence is not disclosed.
     if (!doc) return notFound()
