@@ -40,7 +40,7 @@ export const defaultCacheDir = () => process.env.FACTEUR_CACHE_DIR ?? join(proce
 
 const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex')
 
-function jarPath(maven: string): string {
+export function jarPath(maven: string): string {
   const [group, artifact, version] = maven.split(':') as [string, string, string]
   return join(homedir(), '.m2', 'repository', ...group.split('.'), artifact, version, `${artifact}-${version}.jar`)
 }

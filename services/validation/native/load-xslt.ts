@@ -1,0 +1,239 @@
+// Official skeleton XSLT → rules as data.
+//
+// Why the XSLT and not the Schematron sources: the packs we run are pinned by the sha256 of what the phive
+// jars ship, and the EN 16931 and Peppol jars ship only the XSLT that the ISO skeleton (iso_svrl_for_xslt2)
+// generated from the Schematron. Reading that same file means the native engine runs, by construction, the
+// rules the reference engine runs: abstract patterns are already instantiated, includes resolved, phases
+// applied, `let`s turned into xsl:variable, priorities fixed. Going back to .sch sources would mean pinning
+// a second artefact and re-implementing the skeleton's pre-processing, with a chance of drifting from what
+// the XSLT does. The skeleton's output is regular enough to read back:
+//   - the root template `match="/"` applies each pattern's mode in turn (`apply-templates mode="M11"
+//     select="/"`), after an `svrl:active-pattern` whose `xsl:attribute name="id"` names the pattern;
+//   - each rule is `xsl:template match=CONTEXT mode=Mn priority=P` starting with `svrl:fired-rule`;
+//     XSLT 2.0 §6.4 picks the single template of highest priority, which gives Schematron's "a node is
+//     taken by the first matching rule of its pattern" (the skeleton numbers priorities downwards);
+//   - an assert is `xsl:choose/xsl:when test=T` + `xsl:otherwise/svrl:failed-assert` (a finding when T is
+//     false); a report is `xsl:if test=T` + `svrl:successful-report` (a finding when T is true);
+//   - `xsl:variable name select` inside a rule is a `let`; id, flag and location are `xsl:attribute`
+//     children of the failed-assert; the message is `svrl:text` with literal text and `xsl:value-of`;
+//   - every rule and the mode's default template end with `apply-templates select="@*|*"`, so each
+//     element and attribute of the document is offered to each pattern once.
+// Anything else found in a rule template (or xsl:function, xsl:key, global variables, which Peppol and the
+// French packs use) is recorded in `unsupported`, so that the engine refuses the pack instead of silently
+// giving another verdict.
+import { XmlElement, XmlText, XmlCData, type XmlTreeNode } from 'libxml2-wasm'
+import { parseXml } from '../xml.js'
+
+export const XSL_NS = 'http://www.w3.org/1999/XSL/Transform'
+export const SVRL_NS = 'http://purl.oclc.org/dsdl/svrl'
+
+/** A piece of a message: literal text, or the string value of an XPath (xsl:value-of select). */
+export type MessagePart = { text: string; select?: undefined } | { select: string; text?: undefined }
+
+export type Check = {
+  kind: 'assert' | 'report'
+  /** The XPath of xsl:when/@test (assert) or xsl:if/@test (report). */
+  test: string
+  id: string | null
+  flag: string | null
+  /** The select of the location's apply-templates (the Schematron `subject`), `.` by default. */
+  location: string
+  message: MessagePart[]
+}
+
+export type Let = { name: string; select: string }
+
+/** A rule's body in document order: lets are in scope for everything after them. */
+export type RuleItem = { let: Let } | { check: Check }
+
+export type Rule = {
+  /** The XSLT match pattern (a Schematron rule context). */
+  context: string
+  priority: number
+  body: RuleItem[]
+}
+
+export type Pattern = { mode: string; id: string | null; rules: Rule[] }
+
+export type RulesData = {
+  /** Prefix → namespace URI in scope on xsl:stylesheet (the Schematron `ns` declarations and more). */
+  namespaces: Record<string, string>
+  /** Patterns in the order the root template applies them (the order of findings in SVRL). */
+  patterns: Pattern[]
+  /** Constructs this loader or the engine cannot handle yet; a pack with any must not run natively. */
+  unsupported: string[]
+}
+
+type Child = { el: XmlElement } | { text: string }
+
+function childrenOf(node: XmlElement): Child[] {
+  const out: Child[] = []
+  for (let c: XmlTreeNode | null = node.firstChild; c; c = c.next) {
+    if (c instanceof XmlElement) out.push({ el: c })
+    else if (c instanceof XmlText || c instanceof XmlCData) out.push({ text: c.content })
+  }
+  return out
+}
+
+const elementChildren = (node: XmlElement) => childrenOf(node).flatMap((c) => ('el' in c ? [c.el] : []))
+const isXsl = (el: XmlElement, local: string) => el.namespaceUri === XSL_NS && el.name === local
+const isSvrl = (el: XmlElement, local: string) => el.namespaceUri === SVRL_NS && el.name === local
+const attr = (el: XmlElement, name: string) => el.attr(name)?.value ?? null
+
+/** Loads the rules of one skeleton-generated stylesheet. */
+export function loadXslt(xslt: string | Uint8Array): RulesData {
+  const doc = parseXml(xslt)
+  try {
+    return loadFromRoot(doc.root)
+  } finally {
+    doc.dispose()
+  }
+}
+
+function loadFromRoot(root: XmlElement): RulesData {
+  if (!isXsl(root, 'stylesheet') && !isXsl(root, 'transform')) throw new Error('not an XSLT stylesheet')
+  const unsupported: string[] = []
+  const namespaces: Record<string, string> = { ...root.namespaces }
+  const top = elementChildren(root)
+
+  // The root template gives the patterns, in order, with their ids.
+  const rootTemplate = top.find((el) => isXsl(el, 'template') && attr(el, 'match') === '/' && attr(el, 'mode') === null)
+  if (!rootTemplate) throw new Error('no root template: not an ISO skeleton stylesheet')
+  const patterns: Pattern[] = []
+  let pendingId: string | null = null
+  const walkRoot = (el: XmlElement) => {
+    for (const child of elementChildren(el)) {
+      if (isSvrl(child, 'active-pattern')) {
+        pendingId = elementChildren(child).filter((a) => isXsl(a, 'attribute') && attr(a, 'name') === 'id').map((a) => a.content.trim())[0] ?? null
+      } else if (isXsl(child, 'apply-templates') && attr(child, 'mode') !== null) {
+        if (attr(child, 'select') !== '/') unsupported.push(`root template applies mode ${attr(child, 'mode')} to ${attr(child, 'select')}`)
+        patterns.push({ mode: attr(child, 'mode')!, id: pendingId, rules: [] })
+        pendingId = null
+      } else {
+        walkRoot(child)
+      }
+    }
+  }
+  walkRoot(rootTemplate)
+  const byMode = new Map(patterns.map((p) => [p.mode, p]))
+
+  for (const el of top) {
+    if (isXsl(el, 'function')) unsupported.push(`xsl:function ${attr(el, 'name')}`)
+    else if (isXsl(el, 'key')) unsupported.push(`xsl:key ${attr(el, 'name')}`)
+    else if (isXsl(el, 'variable') && attr(el, 'name') !== 'document-uri') unsupported.push(`global xsl:variable ${attr(el, 'name')}`)
+    else if (isXsl(el, 'include') || isXsl(el, 'import')) unsupported.push(`${el.name} ${attr(el, 'href')}`)
+    if (!isXsl(el, 'template')) continue
+    const mode = attr(el, 'mode')
+    const pattern = mode === null ? undefined : byMode.get(mode)
+    if (!pattern) continue
+    const first = elementChildren(el)[0]
+    if (first && isSvrl(first, 'fired-rule')) {
+      pattern.rules.push(loadRule(el, unsupported))
+    } else {
+      checkDefaultTemplate(el, mode!, unsupported)
+    }
+  }
+  for (const p of patterns) p.rules.sort((a, b) => b.priority - a.priority)
+  for (const p of patterns) {
+    for (let i = 1; i < p.rules.length; i++) {
+      // XSLT 2.0 §6.4: equal priorities are a recoverable error, Saxon taking the last in document order.
+      if (p.rules[i]!.priority === p.rules[i - 1]!.priority) unsupported.push(`mode ${p.mode}: two rules with priority ${p.rules[i]!.priority}`)
+    }
+  }
+  return { namespaces, patterns, unsupported }
+}
+
+/** The skeleton's per-mode defaults: text() does nothing, `@*|node()` goes on to `@*|*`. */
+function checkDefaultTemplate(el: XmlElement, mode: string, unsupported: string[]) {
+  const match = attr(el, 'match')
+  const body = elementChildren(el)
+  if (match === 'text()' && body.length === 0) return
+  if (match === '@*|node()' && body.length === 1 && isXsl(body[0]!, 'apply-templates') && attr(body[0]!, 'select') === '@*|*' && attr(body[0]!, 'mode') === mode) return
+  unsupported.push(`mode ${mode}: unexpected template match="${match}"`)
+}
+
+function loadRule(template: XmlElement, unsupported: string[]): Rule {
+  const context = attr(template, 'match')!
+  const priority = Number(attr(template, 'priority') ?? 'NaN')
+  if (!Number.isFinite(priority)) unsupported.push(`rule ${context}: no numeric priority`)
+  const body: RuleItem[] = []
+  const mode = attr(template, 'mode')
+  const children = elementChildren(template)
+  children.forEach((el, index) => {
+    if (index === 0) return // svrl:fired-rule
+    if (isXsl(el, 'variable')) {
+      const select = attr(el, 'select')
+      if (select === null) unsupported.push(`rule ${context}: xsl:variable ${attr(el, 'name')} without select`)
+      body.push({ let: { name: attr(el, 'name')!, select: select ?? "''" } })
+    } else if (isXsl(el, 'choose')) {
+      const [when, otherwise, ...rest] = elementChildren(el)
+      const failed = otherwise && isXsl(otherwise, 'otherwise') ? elementChildren(otherwise) : []
+      if (!when || !isXsl(when, 'when') || elementChildren(when).length > 0 || rest.length > 0 || failed.length !== 1 || !isSvrl(failed[0]!, 'failed-assert')) {
+        unsupported.push(`rule ${context}: xsl:choose not in the skeleton's assert form`)
+        return
+      }
+      body.push({ check: loadCheck('assert', attr(when, 'test')!, failed[0]!, context, unsupported) })
+    } else if (isXsl(el, 'if')) {
+      const inner = elementChildren(el)
+      if (inner.length !== 1 || !isSvrl(inner[0]!, 'successful-report')) {
+        unsupported.push(`rule ${context}: xsl:if not in the skeleton's report form`)
+        return
+      }
+      body.push({ check: loadCheck('report', attr(el, 'test')!, inner[0]!, context, unsupported) })
+    } else if (isXsl(el, 'apply-templates') && index === children.length - 1 && attr(el, 'select') === '@*|*' && attr(el, 'mode') === mode) {
+      // the walk goes on to attributes and children: the engine does that for every node
+    } else {
+      unsupported.push(`rule ${context}: unexpected ${el.name}`)
+    }
+  })
+  return { context, priority, body }
+}
+
+function loadCheck(kind: Check['kind'], test: string, svrl: XmlElement, context: string, unsupported: string[]): Check {
+  let id: string | null = null, flag: string | null = null, location = '.'
+  let message: MessagePart[] = []
+  for (const el of elementChildren(svrl)) {
+    if (isXsl(el, 'attribute')) {
+      const name = attr(el, 'name')
+      if (name === 'location') {
+        const apply = elementChildren(el)
+        if (apply.length !== 1 || !isXsl(apply[0]!, 'apply-templates') || attr(apply[0]!, 'mode') !== 'schematron-select-full-path') {
+          unsupported.push(`rule ${context}: location not in the skeleton's form`)
+        } else {
+          location = attr(apply[0]!, 'select') ?? '.'
+        }
+        continue
+      }
+      if (elementChildren(el).length > 0) unsupported.push(`rule ${context}: computed ${name} attribute`)
+      const value = el.content.trim()
+      if (name === 'id') id = value
+      else if (name === 'flag') flag = value
+      // role, see, … do not reach findings
+    } else if (isSvrl(el, 'text')) {
+      if (message.length === 0) message = loadMessage(el, context, unsupported)
+    }
+    // svrl:diagnostic-reference and svrl:property-reference do not reach findings either
+  }
+  return { kind, test, id, flag, location, message }
+}
+
+/**
+ * The message parts of svrl:text. XSLT 2.0 §4.2: whitespace-only text nodes of the stylesheet are stripped
+ * (outside xsl:text), so `<xsl:value-of/> <xsl:value-of/>` joins the two values with no space; parseSvrl
+ * collapses whitespace afterwards, which the engine does too.
+ */
+function loadMessage(text: XmlElement, context: string, unsupported: string[]): MessagePart[] {
+  const parts: MessagePart[] = []
+  for (const child of childrenOf(text)) {
+    if ('text' in child) {
+      if (child.text.trim() !== '') parts.push({ text: child.text })
+    } else if (isXsl(child.el, 'value-of')) {
+      parts.push({ select: attr(child.el, 'select') ?? "''" })
+    } else if (isXsl(child.el, 'text')) {
+      parts.push({ text: child.el.content })
+    } else {
+      unsupported.push(`rule ${context}: ${child.el.name} in a message`)
+    }
+  }
+  return parts
+}
