@@ -96,6 +96,11 @@ export type DeadLetter = {
   documentId: string | null; topic: string; partition: number; offset: string; consumer: string; error: string; attempts: number; value: Buffer; failedAt: number
 }
 
+/** receipt-ready.avsc: status (receipts) → forwarder; the XML stays in PostgreSQL (table receipts). */
+export type ReceiptReady = Header & {
+  partnerId: string; sequence: number; kind: 'mlr' | 'invoice-response'; responseCode: string; endpoint: string; at: number
+}
+
 /** The event type carried by each topic of topics.ts. */
 export type EventOf = {
   received: DocumentReceived
@@ -106,4 +111,5 @@ export type EventOf = {
   unroutable: DocumentUnroutable
   delivery: DeliveryResult
   status: DocumentStatus
+  receipt: ReceiptReady
 }

@@ -27,6 +27,7 @@ const samples: { [K in keyof EventOf]: EventOf[K] } = {
   routed: { ...h, recipientAddress: '0009:21750001600019', recipientName: 'Mairie', endpoint: 'file:///tmp/x', routedAt: Date.now(), serviceCode: 'SERV-01', resubmissionOf: null },
   unroutable: { ...h, reasons: [{ code: 'RECIPIENT_UNKNOWN', field: 'BT-49', message: 'no' }], at: Date.now(), resubmissionOf: '9f0c0f5e-3f3b-4b8e-9d57-0d0c2a1c1e12' },
   delivery: { ...h, outcome: 'DELIVERED', endpoint: 'file:///tmp/x', attempts: 1, detail: null, at: Date.now() },
+  receipt: { eventId: 'd:receipt:2', documentId: h.documentId, partnerId: 'p', sequence: 2, kind: 'mlr', responseCode: 'AP', endpoint: 'file:///tmp/x', at: Date.now() },
   status: { eventId: 'd:status:1', documentId: h.documentId, sequence: 1, status: 'DEPOSEE', code: '200', actor: 'hub', at: Date.now(), reason: null, findings: [], prevHash: null, hash: 'ab12' },
 }
 

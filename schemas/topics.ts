@@ -20,7 +20,8 @@ export const topics = {
   routed: topic('document.routed', 'document-routed.avsc'),             // routing → forwarder, status
   unroutable: topic('document.unroutable', 'document-unroutable.avsc'), // routing → status
   delivery: topic('document.delivery', 'delivery-result.avsc'),         // forwarder → status
-  status: topic('document.status', 'document-status.avsc', false),      // status → auditors (nobody in the hub consumes it)
+  status: topic('document.status', 'document-status.avsc'),             // status, gateway (outbox) → auditors, status (receipts)
+  receipt: topic('document.receipt', 'receipt-ready.avsc'),             // status (receipts) → forwarder
 } as const satisfies Record<string, TopicSpec>
 
 export type TopicKey = keyof typeof topics

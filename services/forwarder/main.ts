@@ -2,16 +2,16 @@
 // folder or HTTP POST) with retries and back-off, and produces `document.delivery` (DELIVERED | FAILED).
 // A document given up on also goes to `document.routed.dlq`, so an operator can replay it once fixed.
 import { setTimeout as sleep } from 'node:timers/promises'
-import { runConsumer, emit } from '../kit/run-service.js'
+import { runConsumer, emit, combined, type Running } from '../kit/run-service.js'
 import { runServiceMain, isEntryPoint } from '../kit/service-main.js'
 import type { Deps } from '../kit/deps.js'
 import { deliver } from './deliver.js'
 import { httpChannel } from './channels/http.js'
 import { dropFolderChannel } from './channels/drop-folder.js'
-import { recordAttempt } from './store.js'
+import { loadReceipt, recordAttempt, recordReceiptDelivery } from './store.js'
 import { loadDocument } from '../kit/claim-check.js'
 
-export const startForwarder = (deps: Deps) => {
+const startDocuments = (deps: Deps) => {
   const channels = { http: httpChannel(deps.config.deliveryTimeoutMs), file: dropFolderChannel }
   return runConsumer(deps, {
     name: 'forwarder',
@@ -33,6 +33,36 @@ export const startForwarder = (deps: Deps) => {
       })]
     },
   })
+}
+
+/**
+ * Receipts to senders that have an endpoint (`document.receipt`): same channels and retries as documents; the
+ * outcome is recorded on the receipt (a receipt that cannot be delivered stays available through the API and
+ * never changes the document's status).
+ */
+const startReceipts = (deps: Deps) => {
+  const channels = { http: httpChannel(deps.config.deliveryTimeoutMs), file: dropFolderChannel }
+  return runConsumer(deps, {
+    name: 'forwarder-receipts',
+    consumes: ['receipt'],
+    async handle(event, { log }) {
+      const xml = await loadReceipt(deps.db, event.documentId, event.sequence)
+      const delivery = { documentId: event.documentId, name: `${event.documentId}.receipt-${event.sequence}`, contentType: 'application/xml', bytes: Buffer.from(xml, 'utf8') }
+      const final = await deliver({
+        endpoint: event.endpoint, delivery, channels, sleep,
+        attempts: deps.config.deliveryAttempts, backoffMs: deps.config.deliveryBackoffMs,
+        onAttempt: async (a) => { log[a.outcome === 'delivered' ? 'info' : 'warn']({ endpoint: event.endpoint, receipt: event.sequence, ...a }, 'receipt delivery attempt') },
+      })
+      await recordReceiptDelivery(deps.db, event.documentId, event.sequence, { delivered: final.outcome === 'DELIVERED', attempts: final.attempts, detail: final.detail })
+      return []
+    },
+  })
+}
+
+/** The forwarder: documents to recipients, receipts to senders. */
+export async function startForwarder(deps: Deps): Promise<Running> {
+  const running = [await startDocuments(deps), await startReceipts(deps)]
+  return combined('forwarder', running)
 }
 
 if (isEntryPoint(import.meta.url)) await runServiceMain('forwarder', startForwarder)

@@ -16,6 +16,7 @@ import { directoryRoutes } from './directory-routes.js'
 import { lifecycleRoutes } from './lifecycle-routes.js'
 import { dashboardRoutes } from './dashboard-routes.js'
 import { NOT_DELIVERED } from './dashboard.js'
+import { openapi } from './openapi.js'
 
 export type GatewayDeps = { config: Config; db: Db; log: Logger; checks: Record<string, ReadinessCheck> }
 
@@ -54,6 +55,7 @@ export function createApp({ config, db, log, checks }: GatewayDeps): express.Exp
     const ok = Object.keys(failures).length === 0
     res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'not ready', failures })
   })
+  app.get('/v1/openapi.json', (_req, res) => res.json(openapi))
 
   // POST /v1/documents: media type first (415 without reading the body), then size, then XML safety.
   app.post('/v1/documents',
@@ -128,8 +130,8 @@ export function createApp({ config, db, log, checks }: GatewayDeps): express.Exp
     const doc = rows[0]
     // Another partner's document answers exactly like a missing one: its existence is not disclosed.
     if (!doc) return notFound()
-    const history = (await db.query<{ status: string; code: string | null; at: Date; reason: string | null; actor: string }>(
-      'SELECT status, code, at, reason, actor FROM status_history WHERE document_id = $1 ORDER BY sequence', [id])).rows
+    const history = (await db.query<{ sequence: number; status: string; code: string | null; at: Date; reason: string | null; actor: string }>(
+      'SELECT sequence, status, code, at, reason, actor FROM status_history WHERE document_id = $1 ORDER BY sequence', [id])).rows
     res.json({
       id: doc.id,
       status: doc.status,
@@ -141,9 +143,28 @@ export function createApp({ config, db, log, checks }: GatewayDeps): express.Exp
       ...(doc.resubmission_of ? { resubmissionOf: doc.resubmission_of } : {}),
       ...(doc.resubmitted_as ? { resubmittedAs: doc.resubmitted_as } : {}),
       history: history.length > 0
-        ? history.map((h) => ({ status: h.status, ...(h.code ? { code: h.code } : {}), at: h.at.toISOString(), actor: h.actor, ...(h.reason ? { reason: h.reason } : {}) }))
-        : [{ status: 'DEPOSEE', code: '200', at: doc.received_at.toISOString(), actor: 'hub' }],
+        ? history.map((h) => ({ sequence: h.sequence, status: h.status, ...(h.code ? { code: h.code } : {}), at: h.at.toISOString(), actor: h.actor, ...(h.reason ? { reason: h.reason } : {}) }))
+        : [{ sequence: 1, status: 'DEPOSEE', code: '200', at: doc.received_at.toISOString(), actor: 'hub' }],
       findings: doc.findings,
+    })
+  })
+
+  // The receipts sent back for the document (UBL 2.1 ApplicationResponse), oldest first: to its sender, its
+  // recipient once delivered, and the admin.
+  app.get('/v1/documents/:id/receipts', auth('any'), async (req, res) => {
+    const { principal } = req as Authed
+    const id = String(req.params.id)
+    if (!UUID.test(id)) return send(res, problem('NOT_FOUND', `no document ${id} for this key`))
+    const visible = (await db.query(
+      `SELECT 1 FROM documents d WHERE d.id = $1 AND (d.partner_id = $2 OR $3
+         OR (d.recipient_address IN (SELECT address FROM partner_addresses WHERE partner_id = $2) AND d.status <> ALL($4)))`,
+      [id, principal.id, principal.role === 'admin', NOT_DELIVERED])).rowCount === 1
+    if (!visible) return send(res, problem('NOT_FOUND', `no document ${id} for this key`))
+    const { rows } = await db.query<{ sequence: number; status: string; kind: string; response_code: string; issued_at: Date; xml: string; delivered_at: Date | null }>(
+      'SELECT sequence, status, kind, response_code, issued_at, xml, delivered_at FROM receipts WHERE document_id = $1 ORDER BY sequence', [id])
+    res.json({
+      documentId: id,
+      receipts: rows.map((r) => ({ sequence: r.sequence, status: r.status, kind: r.kind, responseCode: r.response_code, issuedAt: r.issued_at.toISOString(), ...(r.delivered_at ? { deliveredAt: r.delivered_at.toISOString() } : {}), xml: r.xml })),
     })
   })
 
@@ -178,7 +199,10 @@ export function createApp({ config, db, log, checks }: GatewayDeps): express.Exp
   // Errors from body parsers carry a status (400 bad JSON, 413 too large); anything else is ours: 500, logged.
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
     const e = error as { type?: string; status?: number; message?: string }
-    if (e.type === 'entity.too.large') return send(res, problem('DOCUMENT_TOO_LARGE', `the body exceeds the limit of ${config.maxDocumentBytes} bytes`))
+    if (e.type === 'entity.too.large') {
+      const limit = (e as { limit?: number }).limit ?? config.maxDocumentBytes
+      return send(res, problem('DOCUMENT_TOO_LARGE', `the request body exceeds the limit of ${limit} bytes for ${req.method} ${req.path}`))
+    }
     if (e.type === 'entity.parse.failed') return send(res, problem('INVALID_REQUEST', `the JSON body is not valid: ${e.message}`))
     if (e.status && e.status >= 400 && e.status < 500) return send(res, problem('INVALID_REQUEST', String(e.message)))
     log.error({ err: error, method: req.method, path: req.path }, 'request failed')

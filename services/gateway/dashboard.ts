@@ -34,7 +34,9 @@ function parseInstant(raw: string, name: string, endOfDay: boolean): Parsed<Date
 export const encodeCursor = (receivedAt: Date, id: string) => Buffer.from(`${receivedAt.toISOString()}|${id}`, 'utf8').toString('base64url')
 
 export function parseFilters(query: Record<string, unknown>): Parsed<Filters> {
-  const status = (one(query, 'status') ?? '').split(',').map((s) => s.trim()).filter(Boolean)
+  // `status=A,B` and `status=A&status=B` alike.
+  const rawStatus = query.status === undefined ? [] : Array.isArray(query.status) ? query.status.map(String) : [String(query.status)]
+  const status = rawStatus.flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean)
   const unknown = status.filter((s) => !isStatus(s))
   if (unknown.length > 0) return { ok: false, message: `unknown status ${unknown.join(', ')}` }
   const direction = one(query, 'direction')

@@ -78,6 +78,6 @@ export function directoryRoutes(app: Express, { db, log, admin, send }: Helpers)
     })
     if ('conflict' in outcome) return send(res, problem('CONFLICT', outcome.conflict))
     log.info({ partnerId: outcome.id, addresses }, 'partner registered')
-    res.status(201).location(`/v1/partners/${outcome.id}`).json({ id: outcome.id, name: String(b.name).trim(), addresses, apiKey })
+    res.status(201).json({ id: outcome.id, name: String(b.name).trim(), addresses, apiKey })
   })
 }

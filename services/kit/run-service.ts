@@ -145,3 +145,12 @@ export async function runConsumer<K extends TopicKey>(deps: Deps, spec: Consumer
     async stop() { await consumer.close() },
   }
 }
+
+/** Several consumers of one service seen as one: ready when all are, stopped in order. */
+export function combined(name: string, running: Running[]): Running {
+  return {
+    name,
+    async ready() { for (const r of running) { const failure = await r.ready(); if (failure) return failure } return null },
+    async stop() { for (const r of running) await r.stop() },
+  }
+}

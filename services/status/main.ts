@@ -1,12 +1,14 @@
 // status: consumes every stage's outcome (and the dead-letter topics), keeps each document's append-only,
 // hash-chained lifecycle in PostgreSQL and queues every change for `document.status`, the auditors' stream
 // (through the outbox, like the business statuses the gateway records).
-import { runConsumer } from '../kit/run-service.js'
+import { runConsumer, emit, combined, type Running } from '../kit/run-service.js'
 import { runServiceMain, isEntryPoint } from '../kit/service-main.js'
 import type { Deps } from '../kit/deps.js'
 import type { EventOf } from '../../schemas/events.js'
 import { rejectionReason, type Change } from './lifecycle.js'
 import { applyChange, type Facts } from './store.js'
+import { buildReceipt } from './receipts.js'
+import { receiptContext, storeReceipt } from './receipts-store.js'
 
 type Watched = 'received' | 'rejected' | 'validated' | 'routed' | 'unroutable' | 'delivery'
 
@@ -34,8 +36,11 @@ export function changeFor(topic: Watched, event: EventOf[Watched]): { change: Ch
       return { change: null, facts: { recipientAddress: e.recipientAddress, serviceCode: e.serviceCode ?? null, resubmissionOf: e.resubmissionOf ?? null } }
     }
     case 'unroutable': {
+      // The reasons also become the status's findings (rule = reason code, location = business term), so the
+      // sender's receipt and the document view list each field to correct.
       const e = event as EventOf['unroutable']
-      return { change: { status: 'A_RECYCLER', reason: e.reasons.map((r) => `${r.field}: ${r.message}`).join('; '), findings: [], at: e.at }, facts: { resubmissionOf: e.resubmissionOf ?? null } }
+      const findings = e.reasons.map((r) => ({ ruleId: r.code, severity: 'fatal' as const, location: r.field, message: r.message, pack: null, line: null }))
+      return { change: { status: 'A_RECYCLER', reason: e.reasons.map((r) => `${r.field}: ${r.message}`).join('; '), findings, at: e.at }, facts: { resubmissionOf: e.resubmissionOf ?? null } }
     }
     case 'delivery': {
       const e = event as EventOf['delivery']
@@ -47,7 +52,7 @@ export function changeFor(topic: Watched, event: EventOf[Watched]): { change: Ch
 }
 
 
-export const startStatus = (deps: Deps) => runConsumer(deps, {
+const startLifecycle = (deps: Deps) => runConsumer(deps, {
   name: 'status',
   consumes: ['received', 'rejected', 'validated', 'routed', 'unroutable', 'delivery'],
   async handle(event, { log, topic }) {
@@ -71,5 +76,48 @@ export const startStatus = (deps: Deps) => runConsumer(deps, {
     },
   },
 })
+
+/**
+ * Receipts: every status event of `document.status` (the hub's and the business ones, whoever wrote them)
+ * gets the sender its UBL ApplicationResponse, stored for GET /v1/documents/{id}/receipts and, when the
+ * sender has an endpoint in the directory, handed to the forwarder (`document.receipt`).
+ */
+const startReceipts = (deps: Deps) => runConsumer(deps, {
+  name: 'receipts',
+  consumes: ['status'],
+  async handle(event, { log }) {
+    const context = await receiptContext(deps.db, event.documentId)
+    if (!context) throw new Error(`document ${event.documentId} is not in the document store`)
+    const { keys } = context
+    const [scheme, ...rest] = deps.config.hubAddress.split(':')
+    const receipt = buildReceipt({
+      documentId: event.documentId, sequence: event.sequence, status: event.status, code: event.code, at: event.at, reason: event.reason,
+      findings: event.status === 'A_RECYCLER' ? [] : event.findings,
+      routingReasons: event.status === 'A_RECYCLER' ? event.findings.map((f) => ({ code: f.ruleId, field: f.location, message: f.message })) : [],
+      invoice: { number: keys?.invoiceNumber ?? null, issueDate: keys?.issueDate ?? null, typeCode: keys?.typeCode ?? null },
+      // The seller's electronic address (BT-34); a document rejected before it was read has none: then the
+      // depositing partner's own address, so the response can still be addressed.
+      sender: keys?.seller.endpoint
+        ? { scheme: keys.seller.endpoint.scheme, value: keys.seller.endpoint.value, name: keys.seller.name ?? context.partnerName }
+        : { scheme: context.partnerAddress?.split(':')[0] ?? null, value: context.partnerAddress?.split(':').slice(1).join(':') ?? null, name: keys?.seller.name ?? context.partnerName },
+      recipient: { scheme: keys?.buyer.endpoint?.scheme ?? null, value: keys?.buyer.endpoint?.value ?? null, name: keys?.buyer.name ?? null },
+      hub: { name: deps.config.hubName, endpoint: { scheme: scheme ?? '', value: rest.join(':') } },
+    })
+    if (!receipt) return []
+    await storeReceipt(deps.db, event.documentId, event.sequence, event.status, receipt, event.at, context.senderEndpoint)
+    log.info({ sequence: event.sequence, kind: receipt.kind, responseCode: receipt.responseCode, deliverTo: context.senderEndpoint }, 'receipt issued')
+    if (!context.senderEndpoint) return []
+    return [emit('receipt', {
+      eventId: `${event.documentId}:receipt:${event.sequence}`, documentId: event.documentId, partnerId: context.partnerId, sequence: event.sequence,
+      kind: receipt.kind, responseCode: receipt.responseCode, endpoint: context.senderEndpoint, at: Date.now(),
+    })]
+  },
+})
+
+/** The status service: the lifecycle consumer and the receipts consumer. */
+export async function startStatus(deps: Deps): Promise<Running> {
+  const running = [await startLifecycle(deps), await startReceipts(deps)]
+  return combined('status', running)
+}
 
 if (isEntryPoint(import.meta.url)) await runServiceMain('status', startStatus)

@@ -1,6 +1,7 @@
 // A delivery channel: one way of handing the original bytes to a recipient. Outcomes are values:
 // 'delivered', 'retry-later' (the endpoint may accept later) or 'failed' (it never will as configured).
-export type Delivery = { documentId: string; contentType: string; bytes: Buffer }
+/** `name` (default: the document id) names the file or the HTTP idempotency key: a receipt is `<id>.receipt-<n>`. */
+export type Delivery = { documentId: string; contentType: string; bytes: Buffer; name?: string }
 
 export type DeliveryOutcome =
   | { outcome: 'delivered'; detail: string }

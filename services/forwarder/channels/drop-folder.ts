@@ -11,8 +11,9 @@ const PERMANENT = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'EISDIR', 'EEX
 
 export const dropFolderChannel: Channel = async (endpoint, delivery) => {
   const dir = fileURLToPath(endpoint)
-  const target = join(dir, `${delivery.documentId}.xml`)
-  const temp = join(dir, `.${delivery.documentId}.xml.partial`)
+  const name = delivery.name ?? delivery.documentId
+  const target = join(dir, `${name}.xml`)
+  const temp = join(dir, `.${name}.xml.partial`)
   try {
     await mkdir(dir, { recursive: true })
     await writeFile(temp, delivery.bytes)

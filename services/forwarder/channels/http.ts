@@ -13,7 +13,7 @@ export const httpChannel = (timeoutMs: number): Channel => async (endpoint, deli
   try {
     const res = await fetch(endpoint, {
       method: 'POST',
-      headers: { 'content-type': delivery.contentType, 'x-facteur-document-id': delivery.documentId, 'idempotency-key': delivery.documentId },
+      headers: { 'content-type': delivery.contentType, 'x-facteur-document-id': delivery.documentId, 'idempotency-key': delivery.name ?? delivery.documentId },
       body: delivery.bytes,
       signal: AbortSignal.timeout(timeoutMs),
       redirect: 'manual',
