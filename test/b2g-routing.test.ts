@@ -91,9 +91,15 @@ describe('B2G routing', () => {
     expect((await api('GET', `/v1/documents/${doc.id}`, { key: stranger.json.apiKey })).status).toBe(404)
   })
 
-  test('a structure without endpoint keeps the document for the structure (mise à disposition)', async () => {
+  test('a structure without endpoint keeps the document for the structure, which fetches it (mise à disposition)', async () => {
     const { siret } = await newStructure({ endpoint: null })
-    expect((await send(await invoiceTo(siret))).status).toBe('MISE_A_DISPOSITION')
+    const recipient = await api('POST', '/v1/partners', { ...admin(), body: { name: `Mairie ${siret}`, addresses: [`0009:${siret}`] } })
+    const bytes = await invoiceTo(siret)
+    const doc = await send(bytes)
+    expect(doc.status).toBe('MISE_A_DISPOSITION')
+    const res = await fetch(`${hub().url}/v1/documents/${doc.id}/content`, { headers: { authorization: `Bearer ${recipient.json.apiKey}` } })
+    expect([res.status, res.headers.get('content-type')]).toEqual([200, expect.stringContaining('application/xml')])
+    expect(Buffer.from(await res.arrayBuffer())).toEqual(bytes)
   })
 
   test.each([

@@ -49,6 +49,12 @@ export function createApp({ config, db, log, checks }: GatewayDeps): express.Exp
     next()
   }
 
+  /** The document if `principal` may see it: its sender, its recipient once delivered, or the admin. */
+  const visibleDocument = async (id: string, principal: Principal) => (await db.query<{ content_type: string; payload: Buffer }>(
+    `SELECT d.content_type, d.payload FROM documents d WHERE d.id = $1 AND (d.partner_id = $2 OR $3
+       OR (d.recipient_address IN (SELECT address FROM partner_addresses WHERE partner_id = $2) AND d.status <> ALL($4)))`,
+    [id, principal.id, principal.role === 'admin', NOT_DELIVERED])).rows[0] ?? null
+
   app.get('/healthz', (_req, res) => { res.json({ status: 'ok' }) })
   app.get('/readyz', async (_req, res) => {
     const failures = await readiness(checks)
@@ -149,17 +155,22 @@ export function createApp({ config, db, log, checks }: GatewayDeps): express.Exp
     })
   })
 
+  // The original bytes: how a structure without an endpoint fetches what was made available to it.
+  app.get('/v1/documents/:id/content', auth('any'), async (req, res) => {
+    const { principal } = req as Authed
+    const id = String(req.params.id)
+    const doc = UUID.test(id) ? await visibleDocument(id, principal) : null
+    if (!doc) return send(res, problem('NOT_FOUND', `no document ${id} for this key`))
+    res.type(doc.content_type).set('X-Facteur-Document-Id', id).send(doc.payload)
+  })
+
   // The receipts sent back for the document (UBL 2.1 ApplicationResponse), oldest first: to its sender, its
   // recipient once delivered, and the admin.
   app.get('/v1/documents/:id/receipts', auth('any'), async (req, res) => {
     const { principal } = req as Authed
     const id = String(req.params.id)
     if (!UUID.test(id)) return send(res, problem('NOT_FOUND', `no document ${id} for this key`))
-    const visible = (await db.query(
-      `SELECT 1 FROM documents d WHERE d.id = $1 AND (d.partner_id = $2 OR $3
-         OR (d.recipient_address IN (SELECT address FROM partner_addresses WHERE partner_id = $2) AND d.status <> ALL($4)))`,
-      [id, principal.id, principal.role === 'admin', NOT_DELIVERED])).rowCount === 1
-    if (!visible) return send(res, problem('NOT_FOUND', `no document ${id} for this key`))
+    if (!(await visibleDocument(id, principal))) return send(res, problem('NOT_FOUND', `no document ${id} for this key`))
     const { rows } = await db.query<{ sequence: number; status: string; kind: string; response_code: string; issued_at: Date; xml: string; delivered_at: Date | null }>(
       'SELECT sequence, status, kind, response_code, issued_at, xml, delivered_at FROM receipts WHERE document_id = $1 ORDER BY sequence', [id])
     res.json({

@@ -279,6 +279,19 @@ export const openapi = {
         },
       },
     },
+    '/v1/documents/{id}/content': {
+      get: {
+        operationId: 'getDocumentContent', tags: ['documents'], 'x-facteur-key': 'any', summary: 'The document itself',
+        description: 'The original bytes as deposited, with their media type: how a recipient without a delivery endpoint (a structure whose documents are kept in the hub) fetches what was made available to it. For the sender, the recipient once delivered, and the admin; 404 for anyone else.',
+        parameters: [documentId],
+        responses: {
+          200: { description: 'The original bytes.', content: { 'application/xml': { schema: { type: 'string' } }, 'text/xml': { schema: { type: 'string' } } } },
+          401: ref('responses', 'Unauthenticated'),
+          404: ref('responses', 'NotFound'),
+          503: ref('responses', 'Unavailable'),
+        },
+      },
+    },
     '/v1/directory/participants/{address}': {
       parameters: [{
         name: 'address', in: 'path', required: true,

@@ -57,7 +57,10 @@ export function connectKafka(options: { brokers: string[]; clientId: string; log
     logLevel: logLevel.WARN,
     logCreator: () => ({ level, log: entry }: LogEntry) => {
       const { message, ...fields } = entry
-      log[levelNames[level] ?? 'info'](fields, message)
+      // A fresh broker answers "coordinator not available / loading" for its first seconds; kafkajs retries
+      // them by itself, so they are not errors for an operator reading the log.
+      const transient = /coordinator is (not available|loading)/i.test(String((fields as { error?: unknown }).error ?? '')) || /coordinator is loading/i.test(String((fields as { stack?: unknown }).stack ?? ''))
+      log[transient ? 'debug' : levelNames[level] ?? 'info'](fields, message)
     },
     retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 5_000 },
   })
