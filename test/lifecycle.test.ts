@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import { fileURLToPath } from 'node:url'
 import { api, fixture, hub, postDocument, randomSiret, waitForStatus, withBuyerAddress, withDb } from './helpers.js'
+import { businessTransitions, statuses, type Status } from '../schemas/lifecycle.js'
 
 const root = fileURLToPath(new URL('../', import.meta.url))
 const admin = () => ({ key: hub().adminKey })
@@ -25,7 +26,7 @@ async function delivered(options: { paymentStatusManaged?: boolean } = {}) {
 const setStatus = (id: string, key: string, status: string, reason?: string) =>
   api('POST', `/v1/documents/${id}/status`, { key, body: reason ? { status, reason } : { status } })
 
-async function walk(id: string, steps: [key: string, status: string, reason?: string][]) {
+async function walk(id: string, steps: [key: string, status: string, reason?: string | undefined][]) {
   for (const [key, status, reason] of steps) {
     const res = await setStatus(id, key, status, reason)
     expect([status, res.status, res.json?.detail]).toEqual([status, 200, undefined])
@@ -60,6 +61,27 @@ describe('business statuses after delivery', () => {
     expect([after.status, after.json.current, after.json.allowed]).toEqual([409, 'REFUSEE', []])
     expect((await setStatus(id, s, 'ENCAISSEE')).status).toBe(409)
   })
+
+  // Every edge of the transition table, each on its own document brought to the edge's start by the
+  // shortest path from MISE_A_DISPOSITION (a structure that manages "mise en paiement", so all are open).
+  const pathTo = (target: Status): Status[] => {
+    const previous = new Map<Status, Status | null>([['MISE_A_DISPOSITION', null]])
+    const queue: Status[] = ['MISE_A_DISPOSITION']
+    while (queue.length > 0) {
+      const s = queue.shift()!
+      for (const next of businessTransitions[s] ?? []) if (!previous.has(next)) { previous.set(next, s); queue.push(next) }
+    }
+    const path: Status[] = []
+    for (let s: Status | null = target; s && s !== 'MISE_A_DISPOSITION'; s = previous.get(s) ?? null) path.unshift(s)
+    return path
+  }
+  const edges = Object.entries(businessTransitions).flatMap(([from, targets]) => (targets ?? []).map((to) => [from as Status, to] as const))
+  test.concurrent.each(edges)('%s → %s is allowed to its actor', async (from, to) => {
+    const { id, recipientKey, senderKey } = await delivered({ paymentStatusManaged: true })
+    const keyOf = (s: Status) => (statuses[s].by === 'sender' ? senderKey : recipientKey)
+    const reasonOf = (s: Status) => (['REFUSEE', 'SUSPENDUE', 'EN_LITIGE', 'APPROUVEE_PARTIELLEMENT'].includes(s) ? 'motif de test' : undefined)
+    await walk(id, [...pathTo(from), to].map((s) => [keyOf(s), s, reasonOf(s)] as [string, string, string | undefined]))
+  }, 60_000)
 
   test.each([
     ['the sender sets MANDATEE', 'sender', 'MANDATEE', /MANDATEE is set by the recipient, not the sender/],
