@@ -70,6 +70,14 @@ export function withBuyerAddress(xml: Buffer, from: string, to: string): Buffer 
   return withInvoiceNumber(Buffer.from(text.split(from).join(to)))
 }
 
+/** The fixtures' seller SIRET (BT-30, BT-34), replaced by `siret`: a partner sends from its own addresses. */
+export const FIXTURE_SELLER = '73282932000074'
+export function withSellerSiret(xml: Buffer, siret: string): Buffer {
+  const text = xml.toString('utf8')
+  if (!text.includes(FIXTURE_SELLER)) throw new Error(`fixture does not contain the seller SIRET ${FIXTURE_SELLER}`)
+  return Buffer.from(text.split(FIXTURE_SELLER).join(siret))
+}
+
 /** The document with its invoice number (BT-1) suffixed, or set to `number`. */
 export function withInvoiceNumber(xml: Buffer, number?: string): Buffer {
   const text = xml.toString('utf8')

@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { XmlDocument, XsdValidator, XmlValidateError } from 'libxml2-wasm'
 import { xmlRegisterFsInputProviders } from 'libxml2-wasm/lib/nodejs.mjs'
 import { ensureArtefacts } from '../services/validation/artefacts.js'
-import { api, dropFolder, fixture, hub, postDocument, randomSiret, registerParticipant, waitForStatus, withBuyerAddress, withInvoiceNumber } from './helpers.js'
+import { api, dropFolder, fixture, hub, postDocument, randomSiret, registerParticipant, waitForStatus, withBuyerAddress, withInvoiceNumber, withSellerSiret } from './helpers.js'
 
 const admin = () => ({ key: hub().adminKey })
 type Receipt = { sequence: number; status: string; kind: string; responseCode: string; issuedAt: string; deliveredAt?: string; xml: string }
@@ -34,14 +34,15 @@ function schemaErrors(xml: string): string[] {
   try { applicationResponse.validate(doc); return [] } catch (e) { return e instanceof XmlValidateError ? e.details.map((d) => `${d.line}: ${d.message}`) : [String(e)] } finally { doc.dispose() }
 }
 
-/** A supplier partner with its own endpoint in the directory (receipts are delivered there). */
+/** A supplier partner sending from its own SIRET, with an endpoint in the directory (receipts go there). */
 async function supplier() {
-  const address = `0088:${randomSiret().slice(0, 13)}`
+  const siret = randomSiret()
+  const address = `0009:${siret}`
   const inbox = await dropFolder()
   expect((await registerParticipant(address, inbox.endpoint, 'Fournisseur')).status).toBeLessThan(300)
-  const partner = await api('POST', '/v1/partners', { ...admin(), body: { name: `Fournisseur ${address.slice(5)}`, addresses: [address] } })
+  const partner = await api('POST', '/v1/partners', { ...admin(), body: { name: `Fournisseur ${siret}`, addresses: [address] } })
   expect(partner.status).toBe(201)
-  return { key: partner.json.apiKey as string, inbox: inbox.dir }
+  return { key: partner.json.apiKey as string, inbox: inbox.dir, own: (xml: Buffer) => withSellerSiret(xml, siret) }
 }
 
 async function receiptsOf(id: string, key: string, count: number): Promise<Receipt[]> {
@@ -55,11 +56,11 @@ async function receiptsOf(id: string, key: string, count: number): Promise<Recei
 
 describe('receipts', () => {
   test('accepted, then approved by the buyer: an MLR AP and an Invoice Response AP, schema-valid, delivered to the supplier', async () => {
-    const { key, inbox } = await supplier()
+    const { key, inbox, own } = await supplier()
     const siret = randomSiret()
     await api('PUT', `/v1/directory/structures/${siret}`, { ...admin(), body: { name: 'Commune', endpoint: null } })
     const buyer = await api('POST', '/v1/partners', { ...admin(), body: { name: `Commune ${siret}`, addresses: [`0009:${siret}`] } })
-    const posted = await postDocument(withBuyerAddress(await fixture('ubl-invoice.xml'), '21750001600019', siret), { key })
+    const posted = await postDocument(own(withBuyerAddress(await fixture('ubl-invoice.xml'), '21750001600019', siret)), { key })
     const id = posted.json.id as string
     expect((await waitForStatus(id, ['MISE_A_DISPOSITION', 'A_RECYCLER', 'REJETEE'], 60_000, key)).status).toBe('MISE_A_DISPOSITION')
     expect((await api('POST', `/v1/documents/${id}/status`, { key: buyer.json.apiKey, body: { status: 'APPROUVEE' } })).status).toBe(200)
@@ -78,8 +79,8 @@ describe('receipts', () => {
   })
 
   test('rejected: an MLR RE with one line response per fatal finding', async () => {
-    const { key } = await supplier()
-    const posted = await postDocument(withInvoiceNumber(await fixture('ubl-invoice-invalid-totals.xml')), { key })
+    const { key, own } = await supplier()
+    const posted = await postDocument(own(withInvoiceNumber(await fixture('ubl-invoice-invalid-totals.xml'))), { key })
     const id = posted.json.id as string
     await waitForStatus(id, ['REJETEE'], 60_000, key)
     const [receipt] = await receiptsOf(id, key, 1)
@@ -90,10 +91,10 @@ describe('receipts', () => {
   })
 
   test('recycled: an MLR RE naming the business term to correct', async () => {
-    const { key } = await supplier()
+    const { key, own } = await supplier()
     const siret = randomSiret()
     await api('PUT', `/v1/directory/structures/${siret}`, { ...admin(), body: { name: 'Commune', endpoint: null, commitmentRequired: true } })
-    const text = withBuyerAddress(await fixture('ubl-invoice.xml'), '21750001600019', siret).toString('utf8').replace(/\s*<cac:OrderReference>[\s\S]*?<\/cac:OrderReference>/, '')
+    const text = own(withBuyerAddress(await fixture('ubl-invoice.xml'), '21750001600019', siret)).toString('utf8').replace(/\s*<cac:OrderReference>[\s\S]*?<\/cac:OrderReference>/, '')
     const posted = await postDocument(Buffer.from(text), { key })
     const id = posted.json.id as string
     await waitForStatus(id, ['A_RECYCLER'], 60_000, key)
@@ -101,5 +102,14 @@ describe('receipts', () => {
     expect(receipt).toMatchObject({ status: 'A_RECYCLER', kind: 'mlr', responseCode: 'RE' })
     expect(schemaErrors(receipt!.xml)).toEqual([])
     expect(receipt!.xml).toContain('BT-13')
+  })
+
+  test('a partner sending for a seller that is not one of its addresses: REJETEE, naming BT-34', async () => {
+    const { key } = await supplier()
+    const posted = await postDocument(withBuyerAddress(await fixture('ubl-invoice.xml'), '21750001600019', randomSiret()), { key })
+    const doc = await waitForStatus(posted.json.id, ['REJETEE', 'A_RECYCLER', 'MISE_A_DISPOSITION'], 60_000, key)
+    expect(doc.status).toBe('REJETEE')
+    expect(doc.findings).toEqual([expect.objectContaining({ ruleId: 'FACTEUR-SENDER-NOT-AUTHORISED', location: 'BT-34' })])
+    expect(doc.history.at(-1).reason).toContain('0009:73282932000074')
   })
 })

@@ -64,3 +64,8 @@ export async function registerInvoice(db: Db, documentId: string, key: { seller:
     return { outcome: routable ? 'routed' : 'recycled', resubmissionOf }
   })
 }
+
+/** The addresses a partner registered (`POST /v1/partners`); empty for a partner registered without any. */
+export async function partnerAddresses(db: Db, partnerId: string): Promise<string[]> {
+  return (await db.query<{ address: string }>('SELECT address FROM partner_addresses WHERE partner_id = $1', [partnerId])).rows.map((r) => r.address)
+}

@@ -2,13 +2,14 @@
 // SIRET, or B2B recipient by electronic address) and checked against the invoices already seen:
 //   → `document.routed` (recipient, service, endpoint), or
 //   → `document.unroutable` (reasons naming the business term to fix → A_RECYCLER), or
-//   → `document.rejected` when it duplicates an invoice already delivered (same seller, number and year).
+//   → `document.rejected` when it duplicates an invoice already delivered (same seller, number and year), or
+//     when the sending partner is registered with addresses and the seller is not one of them.
 // INVALID documents stop here (status already has their REJETEE).
 import { runConsumer, emit, type Emit } from '../kit/run-service.js'
 import { runServiceMain, isEntryPoint } from '../kit/service-main.js'
 import type { Deps } from '../kit/deps.js'
-import { buyerAddress, buyerSiret, resolveRoute } from './resolve-route.js'
-import { findRecipient, findStructure, registerInvoice, sellerKey } from './directory.js'
+import { buyerAddress, buyerSiret, resolveRoute, senderAllowed } from './resolve-route.js'
+import { findRecipient, findStructure, partnerAddresses, registerInvoice, sellerKey } from './directory.js'
 
 export const startRouting = (deps: Deps) => runConsumer(deps, {
   name: 'routing',
@@ -16,13 +17,21 @@ export const startRouting = (deps: Deps) => runConsumer(deps, {
   async handle(event, { log }): Promise<Emit[]> {
     if (event.verdict !== 'VALID') return []
     const { keys } = event
+    const base = { documentId: event.documentId, partnerId: event.partnerId }
+    const notAuthorised = senderAllowed(keys, await partnerAddresses(deps.db, event.partnerId))
+    if (notAuthorised) {
+      log.info({ reason: notAuthorised }, 'sender not authorised for this seller')
+      return [emit('rejected', {
+        ...base, eventId: `${event.documentId}:rejected`, stage: 'routing', rejectedAt: Date.now(),
+        findings: [{ ruleId: 'FACTEUR-SENDER-NOT-AUTHORISED', severity: 'fatal', location: notAuthorised.field, pack: null, line: null, message: notAuthorised.message }],
+      })]
+    }
     const route = resolveRoute(keys, {
       structure: await findStructure(deps.db, buyerSiret(keys)?.siret ?? null),
       recipient: await findRecipient(deps.db, buyerAddress(keys)),
     })
     const year = Number(keys.issueDate.slice(0, 4)) || 0
     const registration = await registerInvoice(deps.db, event.documentId, { seller: sellerKey(keys, event.partnerId), number: keys.invoiceNumber.trim(), year }, route.ok)
-    const base = { documentId: event.documentId, partnerId: event.partnerId }
     if (registration.outcome === 'duplicate') {
       log.info({ duplicateOf: registration.of, invoiceNumber: keys.invoiceNumber }, 'duplicate')
       return [emit('rejected', {

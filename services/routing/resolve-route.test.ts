@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { buyerAddress, buyerSiret, resolveRoute, MAILBOX_ENDPOINT, type Structure } from './resolve-route.js'
+import { buyerAddress, buyerSiret, resolveRoute, senderAllowed, MAILBOX_ENDPOINT, type Structure } from './resolve-route.js'
 import type { DocumentKeys } from '../../schemas/events.js'
 
 type Buyer = Partial<Pick<DocumentKeys['buyer'], 'endpoint' | 'legalId'>>
@@ -94,5 +94,22 @@ describe('B2G: to a public structure by SIRET, service code and commitment numbe
   test('a SIRET that is not a structure but a registered B2B recipient goes B2B', () => {
     const company = { address: `0009:${SIRET}`, name: 'Entreprise', endpoint: 'file:///srv/e' }
     expect(resolveRoute(keys(atSiret), { structure: null, recipient: company })).toEqual({ ok: true, recipient: { ...company, serviceCode: null } })
+  })
+})
+
+describe('the addresses a partner sends from', () => {
+  const seller = (endpoint: DocumentKeys['seller']['endpoint'], legalId: DocumentKeys['seller']['legalId'] = null): DocumentKeys =>
+    ({ ...keys({}), seller: { name: 'Fournisseur', legalId, vatId: null, endpoint } })
+
+  test('a partner without addresses is not restricted', () => {
+    expect(senderAllowed(seller(null), [])).toBeNull()
+  })
+
+  test('the seller electronic address (BT-34) or its SIRET (BT-30, 0009) must be one of them', () => {
+    expect(senderAllowed(seller({ scheme: '0088', value: '5790000435975' }), ['0088:5790000435975'])).toBeNull()
+    expect(senderAllowed(seller(null, { scheme: '0009', value: SIRET }), [`0009:${SIRET}`])).toBeNull()
+    const refused = senderAllowed(seller({ scheme: '0009', value: '73282932000074' }), [`0009:${SIRET}`])
+    expect(refused).toMatchObject({ code: 'SENDER_NOT_AUTHORISED', field: 'BT-34' })
+    expect(refused?.message).toContain('0009:73282932000074')
   })
 })

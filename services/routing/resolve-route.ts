@@ -89,3 +89,22 @@ export function resolveRoute(keys: DocumentKeys, found: { structure: Structure |
   }
   return { ok: false, reasons: [{ code: 'RECIPIENT_UNKNOWN', field: 'BT-49', message: `no recipient is registered in the directory at ${address}; correct the buyer electronic address and resubmit` }] }
 }
+
+/**
+ * A partner registered with addresses sends from those addresses only: the seller's electronic address
+ * (BT-34) or, for a French seller, its SIRET (BT-30, scheme 0009) must be one of them. A partner registered
+ * without addresses (an operator sending for its clients, or the demo partner) is not restricted.
+ */
+export function senderAllowed(keys: DocumentKeys, addresses: string[]): RoutingReason | null {
+  if (addresses.length === 0) return null
+  const { endpoint, legalId } = keys.seller
+  const candidates = [
+    endpoint?.scheme && endpoint.value.trim() ? `${endpoint.scheme.trim()}:${endpoint.value.trim()}`.toLowerCase() : null,
+    legalId?.scheme?.trim() === SIRET_SCHEME && legalId.value.trim() ? `${SIRET_SCHEME}:${legalId.value.trim()}` : null,
+  ].filter((a): a is string => a !== null)
+  if (candidates.some((a) => addresses.includes(a))) return null
+  return {
+    code: 'SENDER_NOT_AUTHORISED', field: 'BT-34',
+    message: `the seller (${candidates.join(', ') || 'no electronic address'}) is not one of the addresses this partner sends from (${addresses.slice(0, 5).join(', ')}${addresses.length > 5 ? ', …' : ''})`,
+  }
+}
