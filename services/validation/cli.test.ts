@@ -64,6 +64,22 @@ describe('facteur validate', () => {
     expect(bad.stderr).toContain('en16931, peppol-bis-billing-3, fr-ctc, fr-b2g')
   }, 60_000)
 
+  test('--engine native gives the verdicts of --engine saxonjs and lists which engine runs each pack; another engine is a usage error', async () => {
+    const files = ['test/fixtures/ubl-invoice-invalid-totals.xml', 'test/fixtures/cii-invoice.xml', 'schematron/fr-b2g/cases/FR-B2G-03.ubl.ko.xml']
+    const [native, saxonjs] = await Promise.all([run('--json', '--engine', 'native', ...files), run('--json', '--engine', 'saxonjs', ...files)])
+    expect(native.code).toBe(1)
+    expect(native.stdout).toBe(saxonjs.stdout)
+    const packs = await run('--packs', '--engine', 'native')
+    expect(packs.stdout).toMatch(/^en16931 +1\.3\.16 +ubl-invoice,ubl-creditnote +native /m)
+    expect(packs.stdout).toMatch(/^peppol-bis-billing-3 +2025\.11 +\S+ +native /m)
+    expect(packs.stdout).toMatch(/^fr-b2g +1\.0\.0 +\S+ +native /m)
+    const human = await run('--engine', 'native', 'test/fixtures/ubl-invoice.xml')
+    expect(human.stdout).toContain('en16931-ubl:1.3.16@native')
+    const bad = await run('--engine', 'java', 'x.xml')
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain('--engine takes native or saxonjs')
+  }, 60_000)
+
   test('--packs lists every pack with its version; a file that is not XML gets a finding, not a crash', async () => {
     const packs = await run('--packs')
     expect(packs.stdout).toMatch(/^en16931 +1\.3\.16/m)

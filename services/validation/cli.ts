@@ -8,7 +8,7 @@ import { safeParse, documentText } from '../kit/safe-xml.js'
 import type { Finding } from '../../schemas/events.js'
 import { packNames } from './choose-packs.js'
 import { createValidationPool } from './pool.js'
-import type { Verdict } from './pipeline.js'
+import { engines, type Engine, type Verdict } from './pipeline.js'
 
 const usage = `usage: facteur validate [options] <file|dir>…
 
@@ -21,6 +21,8 @@ options:
   --packs           list the rule packs and their versions, then exit
   --pack <name>     run only this pack (repeatable): ${packNames.join(', ')}
   --skip-schema     skip the XML schema (Schematron on fragments that are not schema-complete)
+  --engine <name>   rule engine: saxonjs (the official XSLT) or native (the same rules compiled to
+                    JavaScript; SaxonJS for a pack it may not run); default FACTEUR_VALIDATION_ENGINE
   --workers <n>     worker threads (default: one per core)
   -h, --help        this text`
 
@@ -68,7 +70,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     args = parseArgs({ args: argv, allowPositionals: true, options: {
       json: { type: 'boolean' }, packs: { type: 'boolean' }, pack: { type: 'string', multiple: true },
-      'skip-schema': { type: 'boolean' }, workers: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      'skip-schema': { type: 'boolean' }, workers: { type: 'string' }, engine: { type: 'string' }, help: { type: 'boolean', short: 'h' },
     } })
   } catch (error) {
     process.stderr.write(`facteur validate: ${(error as Error).message}\n\n${usage}\n`)
@@ -81,15 +83,17 @@ export async function main(argv: string[]): Promise<number> {
   if (!values.packs && positionals.length === 0) { process.stderr.write(`facteur validate: no file given\n\n${usage}\n`); return 2 }
   const workers = values.workers === undefined ? undefined : Number(values.workers)
   if (workers !== undefined && !(Number.isInteger(workers) && workers > 0)) { process.stderr.write('facteur validate: --workers takes a positive whole number\n'); return 2 }
+  if (values.engine !== undefined && !(engines as readonly string[]).includes(values.engine)) { process.stderr.write(`facteur validate: --engine takes ${engines.join(' or ')}, not ${values.engine}\n`); return 2 }
 
   let files: string[] = []
   try { files = xmlFiles(positionals) } catch (error) { process.stderr.write(`facteur validate: ${(error as Error).message}\n`); return 2 }
   const config = loadConfig(process.env)
   const say = (m: string) => process.stderr.write(`facteur: ${m}\n`)
-  const pool = await createValidationPool({ size: workers ?? (config.validationWorkers || Math.min(files.length || 1, (await import('node:os')).availableParallelism())), onProgress: say })
+  const engine = (values.engine as Engine | undefined) ?? config.validationEngine
+  const pool = await createValidationPool({ size: workers ?? (config.validationWorkers || Math.min(files.length || 1, (await import('node:os')).availableParallelism())), engine, onProgress: say })
   try {
     if (values.packs) {
-      for (const p of pool.packs) process.stdout.write(values.json ? `${JSON.stringify(p)}\n` : `${p.pack.padEnd(22)} ${p.version.padEnd(9)} ${p.syntaxes.join(',').padEnd(35)} ${p.title}\n`)
+      for (const p of pool.packs) process.stdout.write(values.json ? `${JSON.stringify(p)}\n` : `${p.pack.padEnd(22)} ${p.version.padEnd(9)} ${p.syntaxes.join(',').padEnd(35)} ${p.engine.padEnd(8)} ${p.title}\n`)
       return 0
     }
     const started = Date.now()

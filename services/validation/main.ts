@@ -9,8 +9,8 @@ import type { Deps } from '../kit/deps.js'
 import { createValidationPool } from './pool.js'
 
 export async function startValidation(deps: Deps) {
-  const pool = await createValidationPool({ size: deps.config.validationWorkers || undefined, onProgress: (m) => deps.log.info(m) })
-  deps.log.info({ workers: pool.size, packs: pool.packs.map((p) => `${p.id}:${p.version}`) }, 'validation pool ready')
+  const pool = await createValidationPool({ size: deps.config.validationWorkers || undefined, engine: deps.config.validationEngine, onProgress: (m) => deps.log.info(m) })
+  deps.log.info({ workers: pool.size, engine: pool.engine, packs: pool.packs.map((p) => `${p.id}:${p.version}@${p.engine}`) }, 'validation pool ready')
   const running = await runConsumer(deps, {
     name: 'validation',
     consumes: ['parsed'],

@@ -1,25 +1,28 @@
 // The validation worker pool, shared by the validation service, the CLI and the benchmark. SaxonJS is
 // synchronous and CPU-bound, so validation runs in worker_threads, one per core by default, each holding
-// the compiled packs (loaded once per worker). Queued documents go to an idle worker in batches of up to
+// the compiled packs (loaded once per worker) for the rule engine chosen (pipeline.ts: `native` or
+// `saxonjs`, passed to each worker in its workerData). Queued documents go to an idle worker in batches of up to
 // `maxBatch`: each pack then runs once per batch (saxon-engine.ts). A worker that dies is replaced; the
 // documents it held are retried once on another worker, then their promises reject (the caller decides:
 // the service retries and dead-letters, the CLI reports the file as not validated).
 import { Worker } from 'node:worker_threads'
 import { availableParallelism } from 'node:os'
 import { ensureArtefacts, type Artefacts } from './artefacts.js'
-import type { Job, PackInfo, Verdict } from './pipeline.js'
-import type { Reply, Request } from './worker.js'
+import type { Engine, Job, PackInfo, Verdict } from './pipeline.js'
+import type { Reply, Request, WorkerData } from './worker.js'
 
 export type Pool = {
   validate(job: Job): Promise<Verdict>
+  /** the packs with the engine that runs each (as the first worker loaded them) */
   packs: PackInfo[]
+  engine: Engine
   size: number
   /** heap in use per worker after loading the packs, in bytes */
   memory: number[]
   close(): Promise<void>
 }
 
-export type PoolOptions = { size?: number; maxBatch?: number; artefacts?: Artefacts; onProgress?: (m: string) => void }
+export type PoolOptions = { size?: number; maxBatch?: number; artefacts?: Artefacts; engine?: Engine; onProgress?: (m: string) => void }
 
 type Pending = { job: Job; resolve: (v: Verdict) => void; reject: (e: Error) => void; attempts: number }
 type Slot = { worker: Worker; busy: Pending[] | null; requestId: number }
@@ -33,18 +36,19 @@ export async function createValidationPool(options: PoolOptions = {}): Promise<P
   const queue: Pending[] = []
   const slots: Slot[] = []
   const memory: number[] = []
-  const packs: PackInfo[] = artefacts.packs.map(({ id, pack, version, title, syntaxes }) => ({ id, pack, version, title, syntaxes }))
+  const engine = options.engine ?? 'saxonjs'
+  let packs: PackInfo[] = []
   let closing = false
   let nextId = 1
 
   function spawn(index: number): Promise<void> {
     return new Promise((resolve, reject) => {
-      const worker = new Worker(workerUrl, { workerData: { artefacts } })
+      const worker = new Worker(workerUrl, { workerData: { artefacts, engine } satisfies WorkerData })
       const slot: Slot = { worker, busy: null, requestId: 0 }
       slots[index] = slot
       let ready = false
       worker.on('message', (reply: Reply) => {
-        if ('ready' in reply) { ready = true; memory[index] = reply.memory; resolve(); pump(); return }
+        if ('ready' in reply) { ready = true; memory[index] = reply.memory; packs = reply.packs; resolve(); pump(); return }
         const batch = slot.busy
         if (!batch || reply.id !== slot.requestId) return
         slot.busy = null
@@ -88,7 +92,7 @@ export async function createValidationPool(options: PoolOptions = {}): Promise<P
   await Promise.all(Array.from({ length: size }, (_, i) => spawn(i)))
 
   return {
-    packs, size, memory,
+    packs, engine, size, memory,
     validate(job) {
       if (closing) return Promise.reject(new Error('the validation pool is closed'))
       return new Promise((resolve, reject) => { queue.push({ job, resolve, reject, attempts: 0 }); pump() })

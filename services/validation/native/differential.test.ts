@@ -1,28 +1,37 @@
 // Differential test: the native engine against the reference (the official XSLT run by SaxonJS, the SEF
-// that artefacts.ts compiled) on every UBL entry of ../shared/corpus/manifest.json, full documents and
-// unit-test fragments alike. Required: the same multiset of findings — rule id, severity, location and
-// message. A FACTEUR-RULE-ERROR (a dynamic error aborted the rules) is compared without its message: the
-// wording differs between the engines, and so can the error code for the same failure (SaxonJS's compiled
-// stylesheet reports a cardinality error of xs:decimal() inside `every` as FORG0006, its XPath API and the
-// spec as XPTY0004); code differences are printed, not failed.
+// that artefacts.ts compiled) on every entry of ../shared/corpus/manifest.json in the pack's syntaxes, full
+// documents and unit-test fragments alike, and on seeded variants of every full document. Required: the
+// same multiset of findings — rule id, severity, location and message. A FACTEUR-RULE-ERROR (a dynamic
+// error aborted the rules) is compared without its message: the wording differs between the engines, and
+// so can the error code for the same failure (SaxonJS's compiled stylesheet reports a cardinality error of
+// xs:decimal() inside `every` as FORG0006, its XPath API and the spec as XPTY0004); code differences are
+// printed, not failed.
 // A disagreement prints the file (with the seed and mutations of a variant) and both answers.
+// One block per pack the pipeline may run natively (native/source.ts, verifiedNativePacks: the test checks
+// the two lists agree); the default engine can become native once every pack of schematron/packs.json has
+// its block here, green (pipeline.ts, PipelineOptions).
 import { describe, expect, test } from 'vitest'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import type { Finding } from '../../../schemas/events.js'
-import { ensureArtefacts } from '../artefacts.js'
+import type { Finding, Syntax } from '../../../schemas/events.js'
+import { ensureArtefacts, loadManifest } from '../artefacts.js'
 import { loadPack } from '../saxon-engine.js'
 import { createNativePack } from './engine.js'
-import { officialRules } from './source.js'
+import { packRules, verifiedNativePacks } from './source.js'
 import { variantsOf } from './variants.js'
 
 const corpus = fileURLToPath(new URL('../../../../shared/corpus/', import.meta.url))
 const available = existsSync(`${corpus}manifest.json`)
-type Entry = { file: string; syntax: string; layer: 'full' | 'schematron' }
-const entries: Entry[] = available
-  ? (JSON.parse(readFileSync(`${corpus}manifest.json`, 'utf8')) as Entry[]).filter((e) => e.syntax === 'ubl-invoice' || e.syntax === 'ubl-creditnote')
-  : []
+/** `file` relative to the corpus folder, or `path` for a document outside it. */
+type Entry = { file: string; syntax: Syntax; layer: 'full' | 'schematron'; path?: string }
+const read = (e: Entry) => readFileSync(e.path ?? corpus + e.file, 'utf8')
+const manifest: Entry[] = available ? JSON.parse(readFileSync(`${corpus}manifest.json`, 'utf8')) as Entry[] : []
+/** Our own fr-b2g cases (schematron/fr-b2g/cases), as entries. */
+const casesDir = fileURLToPath(new URL('../../../schematron/fr-b2g/cases/', import.meta.url))
+const b2gCases: Entry[] = readdirSync(casesDir).filter((f) => f.endsWith('.xml'))
+  .map((f) => ({ file: `schematron/fr-b2g/cases/${f}`, path: casesDir + f, syntax: f.includes('.cii.') ? 'cii' : f.includes('creditnote') ? 'ubl-creditnote' : 'ubl-invoice', layer: 'full' }))
 if (!available) console.warn(`../shared/corpus not found at ${corpus}: the native/SaxonJS differential test is skipped`)
+const artefacts = available ? await ensureArtefacts() : null
 
 /** One finding as compared: everything but the line (the pipeline adds it from the location). */
 function key(f: Finding): string {
@@ -31,58 +40,94 @@ function key(f: Finding): string {
 }
 const multiset = (findings: Finding[]) => findings.map(key).sort()
 
-describe.skipIf(!available)('native engine = SaxonJS on the corpus, pack en16931-ubl', async () => {
-  const artefacts = available ? await ensureArtefacts() : null
-  const resolved = artefacts?.packs.find((p) => p.id === 'en16931-ubl')
-  const ref = { pack: 'en16931', version: '1.3.16' }
+// Each heavy test first yields to the event loop: long synchronous stretches starve vitest's worker RPC
+// ("Timeout calling onTaskUpdate").
+const yieldToEventLoop = () => new Promise((resolve) => setImmediate(resolve))
 
-  test('has UBL entries, full and fragments', () => {
-    expect(entries.length).toBeGreaterThan(300)
-    expect(new Set(entries.map((e) => e.layer))).toEqual(new Set(['full', 'schematron']))
-  })
+type Differential = {
+  id: string
+  syntaxes: Syntax[]
+  /** Lower bounds that keep the test from passing vacuously (a corpus that lost its files, rules that never fire). */
+  minEntries: number
+  minFindings: number
+  /** Whether the corpus has unit-test fragments (layer `schematron`) for this syntax besides full documents. */
+  fragments: boolean
+  /** Seed of the first document's variants; the UBL seeds are those of phase 1, kept so its failures still reproduce. */
+  firstSeed: number
+  /** Documents besides the corpus. */
+  extra?: Entry[]
+}
 
-  const reference = resolved ? loadPack(resolved.id, ref, resolved.sefPath) : null
-  const native = available ? createNativePack(officialRules('en16931-ubl').rules, ref) : null
+const packs: Differential[] = [
+  { id: 'en16931-ubl', syntaxes: ['ubl-invoice', 'ubl-creditnote'], minEntries: 300, minFindings: 500, fragments: true, firstSeed: 1 },
+  { id: 'en16931-cii', syntaxes: ['cii'], minEntries: 20, minFindings: 10, fragments: true, firstSeed: 10_000 },
+  // Peppol reads the document in global variables and calls xsl:functions (declarations.ts); every UBL
+  // entry, EN 16931 unit-test fragments included, since Peppol's rules fire on those too.
+  { id: 'peppol-bis-billing-3-ubl', syntaxes: ['ubl-invoice', 'ubl-creditnote'], minEntries: 300, minFindings: 1000, fragments: true, firstSeed: 20_000 },
+  // The French CTC rules (BR-FR-*) on the same corpus: it has no French invoice, but the rules fire on
+  // what French invoices must carry (SIREN, billing mode …), thousands of findings.
+  { id: 'fr-ctc-ubl', syntaxes: ['ubl-invoice', 'ubl-creditnote'], minEntries: 300, minFindings: 1000, fragments: true, firstSeed: 30_000 },
+  { id: 'fr-ctc-cii', syntaxes: ['cii'], minEntries: 20, minFindings: 100, fragments: true, firstSeed: 40_000 },
+  // Our own Schematron, read from the .sch and run as SchXslt runs it (load-sch.ts), on its cases and on the
+  // whole corpus; the variants of its cases change, drop and duplicate the SIRETs it checks.
+  { id: 'fr-b2g', syntaxes: ['ubl-invoice', 'ubl-creditnote', 'cii'], minEntries: 390, minFindings: 15, fragments: true, firstSeed: 50_000, extra: b2gCases },
+]
 
-  /** Runs both engines on `docs`, returns the disagreements as printable text, and how many findings. */
-  const compare = (docs: { name: string; text: string }[]) => {
-    const expected: Finding[][] = []
-    for (let i = 0; i < docs.length; i += 20) expected.push(...reference!.run(docs.slice(i, i + 20).map((d) => d.text)))
-    const disagreements: string[] = [], codes: string[] = []
-    const codeOf = (fs: Finding[]) => fs.filter((f) => f.ruleId === 'FACTEUR-RULE-ERROR').map((f) => /\((\w+):/.exec(f.message)?.[1]).join()
-    docs.forEach((doc, i) => {
-      const got = native!.runText(doc.text)
-      if (codeOf(got) !== codeOf(expected[i]!)) codes.push(`${doc.name}: native ${codeOf(got) || '-'}, SaxonJS ${codeOf(expected[i]!) || '-'}`)
-      const a = multiset(got), b = multiset(expected[i]!)
-      if (JSON.stringify(a) !== JSON.stringify(b)) {
-        const onlyNative = a.filter((x) => !b.includes(x)), onlySaxon = b.filter((x) => !a.includes(x))
-        disagreements.push(`${doc.name}\n  native only: ${onlyNative.join('\n               ') || '(none; counts differ)'}\n  SaxonJS only: ${onlySaxon.join('\n               ') || '(none; counts differ)'}`)
-      }
-    })
-    if (codes.length) console.warn(`rule errors with different codes (same verdict):\n${codes.join('\n')}`)
-    if (disagreements.length) console.error(`${disagreements.length} of ${docs.length} disagree:\n${disagreements.slice(0, 20).join('\n')}`)
-    return { disagreements, findings: expected.flat().length }
-  }
-
-  // Each heavy test first yields to the event loop: long synchronous stretches starve vitest's worker RPC
-  // ("Timeout calling onTaskUpdate").
-  const yieldToEventLoop = () => new Promise((resolve) => setImmediate(resolve))
-
-  test('every UBL entry: identical findings', async () => {
-    await yieldToEventLoop()
-    const { disagreements, findings } = compare(entries.map((e) => ({ name: e.file, text: readFileSync(corpus + e.file, 'utf8') })))
-    expect(disagreements).toEqual([])
-    expect(findings).toBeGreaterThan(500) // not vacuous: the corpus makes the rules fire
-  })
-
-  // Seeded variants of every full UBL document (variants.ts); FACTEUR_DIFF_VARIANTS per document, 6 by
-  // default (30 gives about 2 000 documents, 2-3 minutes). One test per document keeps each test short.
-  const perDocument = Number(process.env.FACTEUR_DIFF_VARIANTS ?? 6)
-  const full = entries.filter((e) => e.layer === 'full')
-  test.each(full.map((e, i) => [e.file, i + 1] as const))(`${perDocument} seeded variants of %s (seed %i): identical findings`, async (file, seed) => {
-    await yieldToEventLoop()
-    const docs = variantsOf(readFileSync(corpus + file, 'utf8'), seed, perDocument)
-      .map((v) => ({ name: `${file} seed ${v.seed}: ${v.mutations.join('; ')}`, text: v.text }))
-    expect(compare(docs).disagreements).toEqual([])
-  })
+test('the packs the pipeline runs natively are exactly those tested here', () => {
+  const versions = new Map(loadManifest().packs.map((p) => [p.id, p.version]))
+  expect(packs.map((p) => `${p.id}:${versions.get(p.id)}`).sort()).toEqual([...verifiedNativePacks].sort())
 })
+
+for (const pack of packs) {
+  const entries = [...(pack.extra ?? []), ...manifest.filter((e) => pack.syntaxes.includes(e.syntax))]
+  describe.skipIf(!available)(`native engine = SaxonJS on the corpus, pack ${pack.id}`, () => {
+    const resolved = artefacts?.packs.find((p) => p.id === pack.id)
+    const ref = resolved ? { pack: resolved.pack, version: resolved.version } : { pack: '', version: '' }
+    const reference = resolved ? loadPack(resolved.id, ref, resolved.sefPath) : null
+    const native = resolved ? createNativePack(packRules(resolved), ref) : null
+
+    test(`has ${pack.syntaxes.join('/')} entries${pack.fragments ? ', full and fragments' : ''}`, () => {
+      expect(entries.length).toBeGreaterThanOrEqual(pack.minEntries)
+      expect(new Set(entries.map((e) => e.layer))).toEqual(new Set(pack.fragments ? ['full', 'schematron'] : ['full']))
+    })
+
+    /** Runs both engines on `docs`, returns the disagreements as printable text, and how many findings. */
+    const compare = (docs: { name: string; text: string }[]) => {
+      const expected: Finding[][] = []
+      for (let i = 0; i < docs.length; i += 20) expected.push(...reference!.run(docs.slice(i, i + 20).map((d) => d.text)))
+      const disagreements: string[] = [], codes: string[] = []
+      const codeOf = (fs: Finding[]) => fs.filter((f) => f.ruleId === 'FACTEUR-RULE-ERROR').map((f) => /\((\w+):/.exec(f.message)?.[1]).join()
+      docs.forEach((doc, i) => {
+        const got = native!.runText(doc.text)
+        if (codeOf(got) !== codeOf(expected[i]!)) codes.push(`${doc.name}: native ${codeOf(got) || '-'}, SaxonJS ${codeOf(expected[i]!) || '-'}`)
+        const a = multiset(got), b = multiset(expected[i]!)
+        if (JSON.stringify(a) !== JSON.stringify(b)) {
+          const onlyNative = a.filter((x) => !b.includes(x)), onlySaxon = b.filter((x) => !a.includes(x))
+          disagreements.push(`${doc.name}\n  native only: ${onlyNative.join('\n               ') || '(none; counts differ)'}\n  SaxonJS only: ${onlySaxon.join('\n               ') || '(none; counts differ)'}`)
+        }
+      })
+      if (codes.length) console.warn(`rule errors with different codes (same verdict):\n${codes.join('\n')}`)
+      if (disagreements.length) console.error(`${disagreements.length} of ${docs.length} disagree:\n${disagreements.slice(0, 20).join('\n')}`)
+      return { disagreements, findings: expected.flat().length }
+    }
+
+    test(`every ${pack.syntaxes.join('/')} entry: identical findings`, async () => {
+      await yieldToEventLoop()
+      const { disagreements, findings } = compare(entries.map((e) => ({ name: e.file, text: read(e) })))
+      expect(disagreements).toEqual([])
+      expect(findings).toBeGreaterThanOrEqual(pack.minFindings) // not vacuous: the corpus makes the rules fire
+    })
+
+    // Seeded variants of every full document (variants.ts, with the values of the document's syntax);
+    // FACTEUR_DIFF_VARIANTS per document, 6 by default (30 gives about 2 000 UBL documents, 2-3 minutes).
+    // One test per document keeps each test short.
+    const perDocument = Number(process.env.FACTEUR_DIFF_VARIANTS ?? 6)
+    const full = entries.filter((e) => e.layer === 'full')
+    test.each(full.map((e, i) => [e.file, pack.firstSeed + i, e] as const))(`${perDocument} seeded variants of %s (seed %i): identical findings`, async (file, seed, entry) => {
+      await yieldToEventLoop()
+      const docs = variantsOf(read(entry), seed, perDocument, entry.syntax)
+        .map((v) => ({ name: `${file} seed ${v.seed}: ${v.mutations.join('; ')}`, text: v.text }))
+      expect(compare(docs).disagreements).toEqual([])
+    })
+  })
+}

@@ -4,6 +4,7 @@
 import { describe, expect, test } from 'vitest'
 import { loadXslt } from './load-xslt.js'
 import { createNativePack } from './engine.js'
+import { loadSchematron } from './load-sch.js'
 
 const assert = (test: string, id: string, flag: string, text: string) => `
 <xsl:choose><xsl:when test="${test}"/><xsl:otherwise>
@@ -64,8 +65,8 @@ describe('load-xslt', () => {
   })
 
   test('what it cannot read is listed, so the engine refuses the pack', () => {
-    const data = loadXslt(stylesheet.replace('<xsl:template match="/">', '<xsl:function name="t:f"/><xsl:template match="/">'))
-    expect(data.unsupported).toEqual(['xsl:function t:f'])
+    const data = loadXslt(stylesheet.replace('<xsl:template match="/">', '<xsl:key name="k" match="t:Line" use="t:Amount"/><xsl:template match="/">'))
+    expect(data.unsupported).toEqual(['xsl:key k'])
     expect(() => createNativePack(data, ref)).toThrow(/not supported/)
   })
 })
@@ -92,5 +93,94 @@ describe('engine', () => {
     expect(findings).toHaveLength(1)
     expect(findings[0]).toMatchObject({ ruleId: 'FACTEUR-RULE-ERROR', severity: 'fatal', location: '/' })
     expect(findings[0]!.message).toMatch(/FORG0001/)
+  })
+
+  test('a dynamic error while matching a rule context means "no match" (XSLT 3.0 §5.5.4): the next rule takes the node', () => {
+    const sheet = stylesheet.replace("t:Line[t:Special]", "t:Line[t:Flag = false()]")
+    const flagged = createNativePack(loadXslt(sheet), ref)
+    // `M` cannot be cast to xs:boolean: the higher-priority rule does not match, t:Line (POSITIVE) does
+    const findings = flagged.runText(doc('<t:Line><t:Flag>M</t:Flag><t:Amount>-1</t:Amount></t:Line>'))
+    expect(findings.map((f) => f.ruleId)).toEqual(['POSITIVE'])
+    expect(flagged.runText(doc('<t:Line><t:Flag>false</t:Flag><t:Amount>-1</t:Amount></t:Line>')).map((f) => f.ruleId)).toEqual(['SPECIAL'])
+  })
+})
+
+describe('declarations: global variables, xsl:function, parenthesised patterns (Peppol, French CTC)', () => {
+  const sheet = stylesheet
+    .replace('<xsl:template match="/">', `
+  <xsl:param name="unused"/>
+  <xsl:variable name="lines" select="count(/t:Doc/t:Line)"/>
+  <xsl:param name="broken" select="xs:decimal('x')"/>
+  <xsl:variable name="twice" select="$lines * 2"/>
+  <xsl:function name="t:digits" as="xs:integer">
+    <xsl:param name="s" as="xs:string?"/>
+    <xsl:sequence select="if (string-length($s) = 0) then 0 else xs:integer(substring($s, 1, 1)) + t:digits(substring($s, 2))"/>
+  </xsl:function>
+  <xsl:function name="t:big" as="xs:boolean">
+    <xsl:param name="v" as="xs:decimal"/>
+    <xsl:variable name="limit">100</xsl:variable>
+    <xsl:choose>
+      <xsl:when test="$v &lt; 0"><xsl:sequence select="false()"/></xsl:when>
+      <xsl:otherwise><xsl:sequence select="$v &gt; xs:decimal($limit)"/></xsl:otherwise>
+    </xsl:choose>
+  </xsl:function>
+  <xsl:template match="/">`)
+    .replace(`<xsl:template match="text()" priority="-1" mode="M2"/>`, `
+  ${rule('/t:Doc', 1005, assert('$twice = 2 * count(t:Line)', 'GLOBAL', 'fatal', 'lines: <xsl:value-of select="$lines"/>'), 'M2')}
+  ${rule('(t:Doc/t:Line | t:Other/t:Line)[t:Amount = 7]/t:Amount', 998, assert('t:digits(.) = 7', 'SEVEN', 'fatal', 'x'), 'M2')}
+  ${rule('t:Amount | t:Note', 997, assert('not(t:big(.))', 'BIG', 'warning', 'big: <xsl:value-of select="t:digits(string(.))"/>'), 'M2')}
+  <xsl:template match="text()" priority="-1" mode="M2"/>`)
+  const data = loadXslt(sheet)
+  const pack = createNativePack(data, ref)
+  const doc = (lines: string) => `<t:Doc xmlns:t="urn:t">${lines}</t:Doc>`
+  const fired = (text: string) => pack.runText(doc(text)).filter((f) => ['GLOBAL', 'SEVEN', 'BIG', 'FACTEUR-RULE-ERROR'].includes(f.ruleId)).map((f) => [f.ruleId, f.message])
+
+  test('loaded as data', () => {
+    expect(data.unsupported).toEqual([])
+    expect(data.globals.map((g) => g.name)).toEqual(['unused', 'lines', 'broken', 'twice'])
+    expect(data.functions.map((f) => [f.local, f.params.length, f.as])).toEqual([['digits', 1, 'xs:integer'], ['big', 1, 'xs:boolean']])
+  })
+
+  test('globals read the document, lazily (an erroneous one never read raises nothing); recursive functions; converted arguments', () => {
+    // 2 lines: $twice is 4 = 2 * 2, no GLOBAL; 7 matches (A | B)[P]/C, digits(7) = 7; 1234 is big, 1+2+3+4 = 10
+    expect(fired('<t:Line><t:Amount>7</t:Amount></t:Line><t:Line><t:Amount>1234</t:Amount></t:Line>')).toEqual([['BIG', 'big: 10']])
+  })
+
+  test('an argument that cannot be converted to the declared type is a dynamic error, as in Saxon', () => {
+    expect(fired('<t:Note>abc</t:Note>')).toEqual([['FACTEUR-RULE-ERROR', expect.stringContaining('XPTY0004')]])
+  })
+})
+
+describe('our own Schematron, run as SchXslt runs it', () => {
+  const sch = `<schema xmlns="http://purl.oclc.org/dsdl/schematron" queryBinding="xslt2">
+    <ns prefix="t" uri="urn:t"/>
+    <pattern id="a">
+      <rule context="t:Line[t:Special]"><assert id="A-SPECIAL" flag="fatal" test="false()">special</assert></rule>
+      <rule context="t:Line"><let name="n" value="count(t:Amount)"/><assert id="A-ONE" flag="fatal" test="$n = 1">has <value-of select="$n"/>  amounts</assert></rule>
+    </pattern>
+    <pattern id="b">
+      <rule context="t:Line | t:Amount/@unit"><report id="B" flag="warning" test="true()">seen <name/></report></rule>
+    </pattern>
+  </schema>`
+  const data = loadSchematron(sch)
+  const pack = createNativePack(data, ref)
+
+  test('loaded as data: rules in schema order, priorities counting down across patterns', () => {
+    expect(data.unsupported).toEqual([])
+    expect(data.style).toBe('schxslt')
+    expect(data.patterns.map((p) => [p.id, p.rules.map((r) => [r.context, r.priority])])).toEqual([
+      ['a', [['t:Line[t:Special]', 2], ['t:Line', 1]]], ['b', [['t:Line | t:Amount/@unit', 0]]],
+    ])
+  })
+
+  test('one pass, node by node (each pattern in turn, first matching rule of each); SchXslt locations', () => {
+    const findings = pack.runText('<t:Doc xmlns:t="urn:t"><t:Line><t:Special/></t:Line><t:Line><t:Amount unit="kg"/><t:Amount/></t:Line></t:Doc>')
+    expect(findings.map((f) => [f.ruleId, f.location, f.message])).toEqual([
+      ['A-SPECIAL', '/Q{urn:t}Doc[1]/Q{urn:t}Line[1]', 'special'],
+      ['B', '/Q{urn:t}Doc[1]/Q{urn:t}Line[1]', 'seen t:Line'],
+      ['A-ONE', '/Q{urn:t}Doc[1]/Q{urn:t}Line[2]', 'has 2 amounts'],
+      ['B', '/Q{urn:t}Doc[1]/Q{urn:t}Line[2]', 'seen t:Line'],
+      ['B', '/Q{urn:t}Doc[1]/Q{urn:t}Line[2]/Q{urn:t}Amount[1]/@Q{}unit', 'seen unit'],
+    ])
   })
 })

@@ -7,7 +7,8 @@
 //   successful report (test true) is a finding with the check's id, flag, location and message;
 // - a dynamic error anywhere aborts the document, as it aborts the transform: the document gets one fatal
 //   FACTEUR-RULE-ERROR finding and nothing else (saxon-engine.ts does the same for the reference).
-// Findings come in SVRL's order: pattern by pattern, node by node, check by check.
+// Findings come in SVRL's order: pattern by pattern, node by node, check by check for the ISO skeleton's
+// XSLT; node by node, pattern by pattern for our own Schematron, as SchXslt runs it (load-sch.ts).
 import type { Finding } from '../../../schemas/events.js'
 import { ruleErrorFinding, severityOf, type PackRef } from '../findings.js'
 import type { XmlDocument } from '../xml.js'
@@ -18,6 +19,7 @@ import { type BoolFn, type Ctx, type Fn, type Scope, bind, compile, compileBool,
 import { type Tree, type XNode, ATTRIBUTE, DOCUMENT, ELEMENT, buildTree, sameNameIndexOf } from './xpath/tree.js'
 import { atomicToString, atomize, isNode } from './xpath/values.js'
 import { compilePattern, type Matcher } from './match.js'
+import { declarationsOf } from './declarations.js'
 
 type CompiledCheck = {
   check: Check
@@ -43,9 +45,10 @@ export type NativePack = {
 export function createNativePack(rules: RulesData, ref: PackRef): NativePack {
   if (rules.unsupported.length > 0) throw new Error(`${ref.pack} ${ref.version}: not supported by the native engine yet: ${rules.unsupported.slice(0, 5).join('; ')}`)
   const ns = rules.namespaces
+  const statics = declarationsOf(rules)
   const patterns: CompiledPattern[] = rules.patterns.map((p) => {
     const compiled = p.rules.map((r): CompiledRule => {
-      let scope: Scope = newScope()
+      let scope: Scope = newScope(statics)
       const matcher = compilePattern(parseXPath(r.context, ns), scope, (pred) => !isPlainFilter(pred))
       const lets: CompiledRule['lets'] = []
       const checks: CompiledCheck[] = []
@@ -106,7 +109,7 @@ export function createNativePack(rules: RulesData, ref: PackRef): NativePack {
     return {
       ruleId: c.check.id?.trim() || '(no id)',
       severity: c.severity,
-      location: locationOf(subject),
+      location: location(subject),
       message: message.replace(/\s+/g, ' ').trim(),
       pack: ref.pack,
       packVersion: ref.version,
@@ -114,19 +117,31 @@ export function createNativePack(rules: RulesData, ref: PackRef): NativePack {
     }
   }
 
+  const location = rules.style === 'schxslt' ? schxsltLocationOf : locationOf
+
+  /** The node to the first rule of pattern `p` that matches it, if any. */
+  const offer = (p: CompiledPattern, node: XNode, tree: Tree, out: Finding[]) => {
+    const candidates = p.byKey.get(node.key) ?? p.wildcard
+    for (const rule of candidates) {
+      if (!rule.matcher.matches(node, tree)) continue
+      fire(rule, node, tree, out)
+      return
+    }
+  }
+
   const runTree = (tree: Tree): Finding[] => {
     const out: Finding[] = []
     try {
-      for (const p of patterns) {
+      if (rules.style === 'schxslt') {
+        // SchXslt: one pass, node by node; each pattern in turn within a node (load-sch.ts).
         for (let i = -1; i < tree.walk.length; i++) {
           const node = i < 0 ? tree.root : tree.walk[i]!
-          const candidates = p.byKey.get(node.key) ?? p.wildcard
-          if (candidates.length === 0) continue
-          for (const rule of candidates) {
-            if (!rule.matcher.matches(node, tree)) continue
-            fire(rule, node, tree, out)
-            break
-          }
+          for (const p of patterns) offer(p, node, tree, out)
+        }
+      } else {
+        // The ISO skeleton: pattern by pattern, each a walk of the document.
+        for (const p of patterns) {
+          for (let i = -1; i < tree.walk.length; i++) offer(p, i < 0 ? tree.root : tree.walk[i]!, tree, out)
         }
       }
     } catch (error) {
@@ -144,6 +159,20 @@ export function createNativePack(rules: RulesData, ref: PackRef): NativePack {
       try { return runTree(buildTree(doc)) } finally { doc.dispose() }
     },
   }
+}
+
+/**
+ * SchXslt's `schxslt:location()` (compile-2.0.xsl, XSLT 2.0 binding): for each ancestor-or-self node, an
+ * element gives `Q{ns}local[n]` (n from xsl:number level="single": preceding siblings with the same
+ * expanded name, plus one), an attribute `@Q{ns}local`; joined by `/` after a leading `/`.
+ */
+export function schxsltLocationOf(node: XNode): string {
+  const segments: string[] = []
+  for (let n: XNode | null = node; n && n.kind !== DOCUMENT; n = n.parent) {
+    if (n.kind === ELEMENT) segments.push(`Q{${n.ns}}${n.local}[${sameNameIndexOf(n)}]`)
+    else if (n.kind === ATTRIBUTE) segments.push(`@Q{${n.ns}}${n.local}`)
+  }
+  return `/${segments.reverse().join('/')}`
 }
 
 /**

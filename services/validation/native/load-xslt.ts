@@ -18,8 +18,13 @@
 //     children of the failed-assert; the message is `svrl:text` with literal text and `xsl:value-of`;
 //   - every rule and the mode's default template end with `apply-templates select="@*|*"`, so each
 //     element and attribute of the document is offered to each pattern once.
-// Anything else found in a rule template (or xsl:function, xsl:key, global variables, which Peppol and the
-// French packs use) is recorded in `unsupported`, so that the engine refuses the pack instead of silently
+// Beyond the skeleton, Peppol's stylesheet (and the French CTC ones) declare
+//   - global variables and parameters (`xsl:variable`/`xsl:param` with a select, often reading the document
+//     with `/*/cbc:…`): loaded as `globals`, evaluated per document with the document node as context item;
+//   - `xsl:function`s whose bodies are xsl:variable, xsl:sequence and xsl:choose: loaded as `functions`,
+//     instructions as data (FunctionItem), run by the engine.
+// Anything else found in a rule template, a function or at the top level (xsl:key, includes, content-built
+// global variables …) is recorded in `unsupported`, so that the engine refuses the pack instead of silently
 // giving another verdict.
 import { XmlElement, XmlText, XmlCData, type XmlTreeNode } from 'libxml2-wasm'
 import { parseXml } from '../xml.js'
@@ -55,13 +60,41 @@ export type Rule = {
 
 export type Pattern = { mode: string; id: string | null; rules: Rule[] }
 
+/** A global xsl:variable or xsl:param: `select`, or (a param without one) the zero-length string. */
+export type Global = { name: string; select: string; as: string | null }
+
+/** An instruction of an xsl:function body (the subset the packs use). */
+export type FunctionItem =
+  /** xsl:variable: a select, literal text content (a text-only temporary tree), or instructions (xsl:sequence). */
+  | { variable: { name: string; as: string | null; select?: string; text?: string; body?: FunctionItem[] } }
+  | { sequence: string }
+  | { choose: { when: { test: string; body: FunctionItem[] }[]; otherwise: FunctionItem[] } }
+
+export type UserFunction = {
+  /** Expanded name: namespace URI and local name. */
+  ns: string
+  local: string
+  params: { name: string; as: string | null }[]
+  as: string | null
+  body: FunctionItem[]
+}
+
 export type RulesData = {
   /** Prefix → namespace URI in scope on xsl:stylesheet (the Schematron `ns` declarations and more). */
   namespaces: Record<string, string>
   /** Patterns in the order the root template applies them (the order of findings in SVRL). */
   patterns: Pattern[]
+  /** Global variables and parameters in stylesheet order. */
+  globals: Global[]
+  functions: UserFunction[]
   /** Constructs this loader or the engine cannot handle yet; a pack with any must not run natively. */
   unsupported: string[]
+  /**
+   * How the reference runs the rules, which decides the order of findings and the location format:
+   * `skeleton`, the ISO skeleton's XSLT (pattern by pattern, `/*:local[namespace-uri()='ns'][n]`), or
+   * `schxslt`, SchXslt's (node by node, `/Q{ns}local[n]`), see load-sch.ts.
+   */
+  style: 'skeleton' | 'schxslt'
 }
 
 type Child = { el: XmlElement } | { text: string }
@@ -117,11 +150,21 @@ function loadFromRoot(root: XmlElement): RulesData {
   walkRoot(rootTemplate)
   const byMode = new Map(patterns.map((p) => [p.mode, p]))
 
+  const globals: Global[] = []
+  const functions: UserFunction[] = []
   for (const el of top) {
-    if (isXsl(el, 'function')) unsupported.push(`xsl:function ${attr(el, 'name')}`)
-    else if (isXsl(el, 'key')) unsupported.push(`xsl:key ${attr(el, 'name')}`)
-    else if (isXsl(el, 'variable') && attr(el, 'name') !== 'document-uri') unsupported.push(`global xsl:variable ${attr(el, 'name')}`)
-    else if (isXsl(el, 'include') || isXsl(el, 'import')) unsupported.push(`${el.name} ${attr(el, 'href')}`)
+    if (isXsl(el, 'function')) {
+      const fn = loadFunction(el, namespaces, unsupported)
+      if (fn) functions.push(fn)
+    } else if (isXsl(el, 'key')) unsupported.push(`xsl:key ${attr(el, 'name')}`)
+    else if (isXsl(el, 'variable') || isXsl(el, 'param')) {
+      const name = attr(el, 'name')!
+      const select = attr(el, 'select')
+      // The skeleton's `document-uri` variable (value-of document-uri(/)) is never read by a rule.
+      if (select !== null) globals.push({ name, select, as: attr(el, 'as') })
+      else if (childrenOf(el).length === 0 && isXsl(el, 'param')) globals.push({ name, select: "''", as: null })
+      else if (name !== 'document-uri') unsupported.push(`global xsl:${el.name} ${name} built from content`)
+    } else if (isXsl(el, 'include') || isXsl(el, 'import')) unsupported.push(`${el.name} ${attr(el, 'href')}`)
     if (!isXsl(el, 'template')) continue
     const mode = attr(el, 'mode')
     const pattern = mode === null ? undefined : byMode.get(mode)
@@ -140,7 +183,48 @@ function loadFromRoot(root: XmlElement): RulesData {
       if (p.rules[i]!.priority === p.rules[i - 1]!.priority) unsupported.push(`mode ${p.mode}: two rules with priority ${p.rules[i]!.priority}`)
     }
   }
-  return { namespaces, patterns, unsupported }
+  return { namespaces, patterns, globals, functions, unsupported, style: 'skeleton' }
+}
+
+/** An xsl:function as data; its name's prefix is resolved with the stylesheet's namespaces. */
+function loadFunction(el: XmlElement, namespaces: Record<string, string>, unsupported: string[]): UserFunction | null {
+  const qname = attr(el, 'name') ?? ''
+  const [prefix, local] = qname.includes(':') ? qname.split(':') as [string, string] : ['', qname]
+  const ns = namespaces[prefix]
+  if (!prefix || ns === undefined) { unsupported.push(`xsl:function ${qname}: no namespace`); return null }
+  const params: UserFunction['params'] = []
+  const children = elementChildren(el)
+  let i = 0
+  for (; i < children.length && isXsl(children[i]!, 'param'); i++) params.push({ name: attr(children[i]!, 'name')!, as: attr(children[i]!, 'as') })
+  const body = loadFunctionBody(children.slice(i), qname, unsupported)
+  return { ns, local, params, as: attr(el, 'as'), body }
+}
+
+function loadFunctionBody(els: XmlElement[], where: string, unsupported: string[]): FunctionItem[] {
+  const out: FunctionItem[] = []
+  for (const el of els) {
+    if (isXsl(el, 'sequence') && attr(el, 'select') !== null && elementChildren(el).length === 0) {
+      out.push({ sequence: attr(el, 'select')! })
+    } else if (isXsl(el, 'variable')) {
+      const name = attr(el, 'name')!, as = attr(el, 'as'), select = attr(el, 'select')
+      const inner = elementChildren(el)
+      if (select !== null) out.push({ variable: { name, as, select } })
+      else if (inner.length === 0) out.push({ variable: { name, as, text: el.content } })
+      else out.push({ variable: { name, as, body: loadFunctionBody(inner, where, unsupported) } })
+    } else if (isXsl(el, 'choose')) {
+      const when: { test: string; body: FunctionItem[] }[] = []
+      let otherwise: FunctionItem[] = []
+      for (const c of elementChildren(el)) {
+        if (isXsl(c, 'when')) when.push({ test: attr(c, 'test')!, body: loadFunctionBody(elementChildren(c), where, unsupported) })
+        else if (isXsl(c, 'otherwise')) otherwise = loadFunctionBody(elementChildren(c), where, unsupported)
+        else unsupported.push(`xsl:function ${where}: ${c.name} in xsl:choose`)
+      }
+      out.push({ choose: { when, otherwise } })
+    } else {
+      unsupported.push(`xsl:function ${where}: ${el.name}`)
+    }
+  }
+  return out
 }
 
 /** The skeleton's per-mode defaults: text() does nothing, `@*|node()` goes on to `@*|*`. */

@@ -17,6 +17,8 @@ type ChainStep = {
   plain: BoolFn[] | null
   /** Otherwise the whole step, evaluated from the parent. */
   fromParent: Fn | null
+  /** Predicates of a parenthesised pattern, `(A | B)[P]`, on the node that matched A or B. */
+  outer: BoolFn[]
 }
 /** `trailingDescendant`: the chain so far ends in `//` (only while building). */
 type Chain = { rooted: boolean; steps: ChainStep[]; trailingDescendant: boolean }
@@ -33,10 +35,7 @@ export type Matcher = {
 const isDescendantOrSelfNode = (e: Expr) => e.t === 'step' && e.axis === 'descendant-or-self' && e.test.t === 'kind' && e.test.kind === 'node' && e.preds.length === 0
 
 export function compilePattern(pattern: Expr, scope: Scope, positional: (p: Expr) => boolean): Matcher {
-  const branches: Expr[] = []
-  const split = (e: Expr) => { if (e.t === 'union') { split(e.left); split(e.right) } else branches.push(e) }
-  split(pattern)
-  const chains = branches.map((b) => chainOf(b, scope, positional))
+  const chains = chainsOf(pattern, scope, positional)
   const keys: string[] = []
   let wildcard = false
   for (const c of chains) {
@@ -47,31 +46,61 @@ export function compilePattern(pattern: Expr, scope: Scope, positional: (p: Expr
   }
   return {
     keys: wildcard ? null : keys,
-    matches: (node, tree) => chains.some((c) => matchChain(c, c.steps.length - 1, node, tree)),
+    matches: (node, tree) => {
+      // XSLT 3.0 §5.5.4 (and 2.0 §5.5.3's recovery, which Saxon takes): a dynamic error while matching a
+      // pattern against a node means the pattern does not match that node; the transform goes on. E.g.
+      // `ram:SpecifiedTradeAllowanceCharge[ram:ChargeIndicator/udt:Indicator = false()]/ram:ReasonCode`
+      // on an indicator `M` (FORG0001 casting it to xs:boolean): SaxonJS tries the next rule, silently.
+      try {
+        return chains.some((c) => matchChain(c, c.steps.length - 1, node, tree))
+      } catch (error) {
+        if ((error as { xpath?: boolean }).xpath) return false
+        throw error
+      }
+    },
   }
 }
 
-function chainOf(e: Expr, scope: Scope, positional: (p: Expr) => boolean): Chain {
-  if (e.t === 'root') return { rooted: true, steps: [], trailingDescendant: false }
+/**
+ * The chains of a pattern: one per branch of its unions. XSLT 3.0 §5.5.2 also allows parenthesised
+ * unions inside a path, `(A | B)/C`, and with predicates, `(A | B)[P]/C` (Peppol's DE rules, the French
+ * CTC's): N matches `(A | B)[P]` when it matches A or B and P is true with N as context item (P may not
+ * depend on position, N's position in `root(N)//(A | B)`); the predicates go on the branch's last step.
+ */
+function chainsOf(e: Expr, scope: Scope, positional: (p: Expr) => boolean): Chain[] {
+  if (e.t === 'union') return [...chainsOf(e.left, scope, positional), ...chainsOf(e.right, scope, positional)]
+  if (e.t === 'filter') {
+    if (e.preds.some(positional)) throw new Error('positional predicate on a parenthesised pattern')
+    const outer = e.preds.map((p) => compileBool(p, scope))
+    return chainsOf(e.base, scope, positional).map((c) => {
+      const last = c.steps[c.steps.length - 1]
+      if (!last || c.trailingDescendant) throw new Error('predicate on a pattern that does not end in a step')
+      return { ...c, steps: [...c.steps.slice(0, -1), { ...last, outer: [...last.outer, ...outer] }] }
+    })
+  }
+  if (e.t === 'root') return [{ rooted: true, steps: [], trailingDescendant: false }]
   if (e.t === 'step') {
     if (e.axis !== 'child' && e.axis !== 'attribute') throw new Error(`pattern step on the ${e.axis} axis`)
     const isPositional = e.preds.some(positional)
-    return {
+    return [{
       rooted: false,
       trailingDescendant: false,
       steps: [{
         attribute: e.axis === 'attribute', test: e.test, anyDepth: false,
         plain: isPositional ? null : e.preds.map((p) => compileBool(p, scope)),
         fromParent: isPositional ? compile(e, scope) : null,
+        outer: [],
       }],
-    }
+    }]
   }
   if (e.t === 'path') {
-    if (isDescendantOrSelfNode(e.right)) return { ...chainOf(e.left, scope, positional), trailingDescendant: true }
-    const left = chainOf(e.left, scope, positional)
-    const right = chainOf(e.right, scope, positional)
-    if (right.rooted || right.steps.length !== 1 || left.trailingDescendant && right.trailingDescendant) throw new Error('unsupported pattern shape')
-    return { rooted: left.rooted, steps: [...left.steps, { ...right.steps[0]!, anyDepth: left.trailingDescendant }], trailingDescendant: false }
+    const lefts = chainsOf(e.left, scope, positional)
+    if (isDescendantOrSelfNode(e.right)) return lefts.map((c) => ({ ...c, trailingDescendant: true }))
+    const rights = chainsOf(e.right, scope, positional)
+    return lefts.flatMap((left) => rights.map((right) => {
+      if (right.rooted || right.steps.length !== 1 || left.trailingDescendant && right.trailingDescendant) throw new Error('unsupported pattern shape')
+      return { rooted: left.rooted, steps: [...left.steps, { ...right.steps[0]!, anyDepth: left.trailingDescendant }], trailingDescendant: false }
+    }))
   }
   throw new Error(`unsupported pattern expression ${e.t}`)
 }
@@ -90,9 +119,13 @@ function stepMatches(step: ChainStep, node: XNode, tree: Tree): boolean {
     if (!ok) return false
   }
   const ctx: Ctx = { item: node, pos: 1, size: 1, env: [], current: node, tree }
-  if (step.plain) return step.plain.every((p) => p(ctx))
-  ctx.item = node.parent
-  return step.fromParent!(ctx).includes(node)
+  if (step.plain) { if (!step.plain.every((p) => p(ctx))) return false }
+  else {
+    ctx.item = node.parent
+    if (!step.fromParent!(ctx).includes(node)) return false
+    ctx.item = node
+  }
+  return step.outer.every((p) => p(ctx))
 }
 
 function matchChain(chain: Chain, i: number, node: XNode, tree: Tree): boolean {

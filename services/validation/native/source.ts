@@ -3,8 +3,14 @@
 // SEF for SaxonJS; the native engine reads the XSLT itself). The jar is fetched by `ensureArtefacts()`.
 import { createHash } from 'node:crypto'
 import { execFileSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { jarPath, loadManifest, type PackEntry } from '../artefacts.js'
 import { loadXslt, type RulesData } from './load-xslt.js'
+import { createNativePack, type NativePack } from './engine.js'
+import { loadSchematron } from './load-sch.js'
+
+const schematronDir = fileURLToPath(new URL('../../../schematron/', import.meta.url))
 
 
 /** The official XSLT bytes of pack `id` (an entry of packs.json with `maven` and `path`). */
@@ -18,7 +24,40 @@ export function officialXslt(id: string): { entry: PackEntry; xslt: Buffer } {
   return { entry, xslt }
 }
 
+/** The rules of pack `id`: its official XSLT (ISO skeleton), or our own Schematron (run as SchXslt runs it). */
+export function packRules(entry: PackEntry): RulesData {
+  if (entry.schematron !== undefined) return loadSchematron(readFileSync(schematronDir + entry.schematron))
+  return officialRules(entry.id).rules
+}
+
 export function officialRules(id: string): { entry: PackEntry; rules: RulesData } {
   const { entry, xslt } = officialXslt(id)
   return { entry, rules: loadXslt(xslt) }
+}
+
+/**
+ * The packs, `id:version`, that native/differential.test.ts runs against SaxonJS (corpus and variants): the
+ * pipeline runs only these natively. A new version pinned in packs.json runs on SaxonJS until its
+ * differential block is green and it is listed here (the test checks the two lists are the same).
+ */
+export const verifiedNativePacks: readonly string[] = [
+  'en16931-ubl:1.3.16', 'en16931-cii:1.3.16', 'peppol-bis-billing-3-ubl:2025.11', 'fr-ctc-ubl:1.3.0', 'fr-ctc-cii:1.3.0', 'fr-b2g:1.0.0',
+]
+
+/**
+ * The native engine for one pack of the manifest, or why it cannot run it (the pipeline then runs that pack
+ * on SaxonJS). The official packs are read from their ISO-skeleton XSLT (load-xslt.ts), our own from the
+ * Schematron (load-sch.ts); rules with constructs the loaders or the XPath compiler do not handle are
+ * refused whole, never run in part; and a pack not verified by the differential test is not run natively
+ * even when it loads.
+ */
+export function nativePackFor(entry: PackEntry): { pack: NativePack } | { reason: string } {
+  if (!verifiedNativePacks.includes(`${entry.id}:${entry.version}`)) return { reason: `${entry.id} ${entry.version} is not verified against SaxonJS by the differential test (native/source.ts, verifiedNativePacks)` }
+  try {
+    const rules = packRules(entry)
+    if (rules.unsupported.length > 0) return { reason: `not supported yet: ${rules.unsupported.slice(0, 3).join('; ')}${rules.unsupported.length > 3 ? ` (+${rules.unsupported.length - 3})` : ''}` }
+    return { pack: createNativePack(rules, { pack: entry.pack, version: entry.version }) }
+  } catch (error) {
+    return { reason: (error as Error).message.split('\n')[0]! }
+  }
 }

@@ -53,21 +53,30 @@ export function elementSpans(text: string): Span[] {
 }
 
 const values = ['', ' ', '0', '-1', '1.005', '100.00', '0.01', 'abc', 'S', 'Z', 'E', 'AE', 'K', 'G', 'O', 'L', 'M', 'VAT', '380', '381', 'EUR', 'USD', 'XX', '2024-02-30', '2024-01-01', 'true', 'false', '12,5', '1e3']
+/**
+ * Values that matter only in one syntax, appended to the common list (so the UBL variants of phase 1 keep
+ * their seeds): CII writes dates as `udt:DateTimeString format="102"` (YYYYMMDD), indicators as
+ * `udt:Indicator`, and uses code lists UBL does not (type codes 1-4 of notes, 102/610 date formats).
+ */
+const syntaxValues: Record<string, string[]> = {
+  cii: ['20240101', '20240230', '2024-01-01T00:00:00', '102', '610', '616', 'AAA', 'REG', '1', '4', 'true ', 'VA', 'FC', '58', '30', '0088', '0009'],
+}
 
-function newValue(old: string, rnd: () => number): string {
+function newValue(old: string, rnd: () => number, pool: string[]): string {
   const n = Number(old.trim())
   if (old.trim() !== '' && Number.isFinite(n) && rnd() < 0.6) {
     const options = [n + 0.01, n - 1, n * 10, -n, Math.round(n), n / 3]
     const v = options[Math.floor(rnd() * options.length)]!
     return rnd() < 0.5 ? v.toFixed(2) : String(v)
   }
-  return values[Math.floor(rnd() * values.length)]!
+  return pool[Math.floor(rnd() * pool.length)]!
 }
 
 export type Variant = { seed: number; mutations: string[]; text: string }
 
-/** `count` variants of `text`, each with 1-3 mutations, from `seed`. */
-export function variantsOf(text: string, seed: number, count: number): Variant[] {
+/** `count` variants of `text`, each with 1-3 mutations, from `seed`; `syntax` adds its own values. */
+export function variantsOf(text: string, seed: number, count: number, syntax?: string): Variant[] {
+  const pool = [...values, ...(syntax ? syntaxValues[syntax] ?? [] : [])]
   const out: Variant[] = []
   for (let k = 0; k < count; k++) {
     const rnd = prng(seed * 1000 + k)
@@ -84,14 +93,14 @@ export function variantsOf(text: string, seed: number, count: number): Variant[]
         const leaves = inner.filter((s) => s.leaf && s.closeStart > s.openEnd && s.closeStart - s.openEnd < 200)
         if (leaves.length === 0) continue
         const s = pick(leaves)
-        const v = newValue(current.slice(s.openEnd, s.closeStart), rnd)
+        const v = newValue(current.slice(s.openEnd, s.closeStart), rnd, pool)
         mutations.push(`value of element at ${s.start} → '${v}'`)
         current = current.slice(0, s.openEnd) + escape(v) + current.slice(s.closeStart)
       } else if (r < 0.55) {
         const withAttrs = inner.filter((s) => s.attrs.length > 0)
         if (withAttrs.length === 0) continue
         const s = pick(withAttrs), a = pick(s.attrs)
-        const v = newValue(current.slice(a.valueStart, a.valueEnd), rnd)
+        const v = newValue(current.slice(a.valueStart, a.valueEnd), rnd, pool)
         mutations.push(`attribute ${a.name} at ${s.start} → '${v}'`)
         current = current.slice(0, a.valueStart) + escape(v) + current.slice(a.valueEnd)
       } else if (r < 0.75) {

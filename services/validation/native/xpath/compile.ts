@@ -27,14 +27,23 @@ export type Ctx = {
 export type Fn = (ctx: Ctx) => Seq
 export type BoolFn = (ctx: Ctx) => boolean
 
+/**
+ * What a stylesheet declares outside its rules, resolved at compile time (native/declarations.ts): global
+ * variables (a variable not bound locally) and user functions (a call outside the fn: and xs: namespaces).
+ */
+export type Statics = {
+  variable?(name: string): Fn | undefined
+  function?(ns: string, local: string, args: Fn[]): Fn | undefined
+}
+
 /** Variables in scope at compile time: name → slot. `size` counts the slots a rule needs. */
-export type Scope = { vars: Map<string, number>; size: { n: number } }
-export const newScope = (): Scope => ({ vars: new Map(), size: { n: 0 } })
+export type Scope = { vars: Map<string, number>; size: { n: number }; statics: Statics }
+export const newScope = (statics: Statics = {}): Scope => ({ vars: new Map(), size: { n: 0 }, statics })
 export function bind(scope: Scope, name: string): { scope: Scope; slot: number } {
   const slot = scope.size.n++
   const vars = new Map(scope.vars)
   vars.set(name, slot)
-  return { scope: { vars, size: scope.size }, slot }
+  return { scope: { vars, size: scope.size, statics: scope.statics }, slot }
 }
 
 const EMPTY: Seq = []
@@ -232,7 +241,11 @@ export function compile(e: Expr, scope: Scope): Fn {
     case 'double': { const v: Seq = [e.value]; return () => v }
     case 'var': {
       const slot = scope.vars.get(e.name)
-      if (slot === undefined) throw xpathError('XPST0008', `Variable $${e.name} has not been declared`)
+      if (slot === undefined) {
+        const global = scope.statics.variable?.(e.name)
+        if (global) return global
+        throw xpathError('XPST0008', `Variable $${e.name} has not been declared`)
+      }
       return (ctx) => ctx.env[slot] ?? EMPTY
     }
     case 'context': return (ctx) => { if (ctx.item === null) throw xpathError('XPDY0002', 'The context item is absent'); return [ctx.item] }
@@ -546,7 +559,11 @@ function compileCall(e: Extract<Expr, { t: 'call' }>, scope: Scope): Fn {
     const f = compile(e.args[0]!, scope), type = `xs:${e.local}`
     return (ctx) => { const a = single(f(ctx), type); return a === null ? EMPTY : [castAs(a, type)] }
   }
-  if (e.ns !== FN_NS) throw xpathError('XPST0017', `Unknown function {${e.ns}}${e.local}`)
+  if (e.ns !== FN_NS) {
+    const user = scope.statics.function?.(e.ns, e.local, e.args.map((a) => compile(a, scope)))
+    if (user) return user
+    throw xpathError('XPST0017', `Unknown function {${e.ns}}${e.local}#${e.args.length}`)
+  }
   if (['not', 'boolean', 'true', 'false', 'exists', 'empty'].includes(e.local)) {
     const b = compileBool(e, scope)
     return (ctx) => [b(ctx)]

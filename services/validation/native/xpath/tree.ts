@@ -43,6 +43,8 @@ export type Tree = {
   byName: Map<string, XNode[]>
   /** Every element and attribute in document order, attributes before the children (the XSLT walk). */
   walk: XNode[]
+  /** Values computed once per document by whoever owns the key (a pack's global variables). */
+  cache: Map<object, unknown>
 }
 
 export const nameKey = (ns: string, local: string) => `${ns} ${local}`
@@ -97,7 +99,7 @@ export function buildTree(doc: XmlDocument): Tree {
   root.children.push(top)
   root.elements.push(top)
   root.end = order - 1
-  return { root, byName, walk }
+  return { root, byName, walk, cache: new Map() }
 }
 
 /** The string value (XDM §6.2.4, §6.7.4): the concatenated text descendants of an element or document. */
