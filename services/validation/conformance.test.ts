@@ -15,12 +15,13 @@ type Entry = { file: string; syntax: Syntax; layer: 'full' | 'schematron'; obser
 const manifest: Entry[] = available ? JSON.parse(readFileSync(`${corpus}manifest.json`, 'utf8')) : []
 if (!available) console.warn(`../shared/corpus not found at ${corpus}: the conformance test is skipped (it runs in CI)`)
 
-const pool = available ? await createValidationPool() : null
-afterAll(() => pool?.close())
+// Both engines: native (the default) and SaxonJS (the reference running the official XSLT).
+const pools = available ? { native: await createValidationPool({ engine: 'native' }), saxonjs: await createValidationPool({ engine: 'saxonjs' }) } : null
+afterAll(async () => { await pools?.native.close(); await pools?.saxonjs.close() })
 const ids = (findings: { ruleId: string; severity: string; pack: string | null }[], severity: string) =>
   [...new Set(findings.filter((f) => f.severity === severity && f.pack === 'en16931').map((f) => f.ruleId))].sort()
 
-describe.skipIf(!available)('the shared conformance corpus, every entry', () => {
+describe.skipIf(!available).each(['native', 'saxonjs'] as const)('the shared conformance corpus, every entry, engine %s', (engine) => {
   test('covers UBL invoices, credit notes and CII, full documents and fragments', () => {
     expect(new Set(manifest.map((e) => `${e.syntax}/${e.layer}`)).size).toBe(6)
     expect(manifest.length).toBeGreaterThan(300)
@@ -28,11 +29,12 @@ describe.skipIf(!available)('the shared conformance corpus, every entry', () => 
 
   test.concurrent.each(manifest.map((e) => [e.file, e] as const))('%s', async (_file, entry) => {
     const text = readFileSync(corpus + entry.file, 'utf8')
-    const verdict = await pool!.validate(entry.layer === 'full'
+    const verdict = await pools![engine].validate(entry.layer === 'full'
       ? { text, syntax: entry.syntax }
       : { text, syntax: entry.syntax, packs: ['en16931'], skipSchema: true })
     if (entry.layer === 'full') expect(verdict.findings.filter((f) => f.pack === 'xsd')).toEqual([])
-    expect(verdict.ran).toContain(entry.syntax === 'cii' ? 'en16931-cii:1.3.16' : 'en16931-ubl:1.3.16')
+    const en16931 = entry.syntax === 'cii' ? 'en16931-cii:1.3.16' : 'en16931-ubl:1.3.16'
+    expect(verdict.ran).toContain(engine === 'native' ? `${en16931}@native` : en16931)
     expect({ fatal: ids(verdict.findings, 'fatal'), warning: ids(verdict.findings, 'warning') })
       .toEqual({ fatal: [...new Set(entry.observed.fatal)].sort(), warning: [...new Set(entry.observed.warning)].sort() })
   })
