@@ -29,7 +29,11 @@ export async function applyChange(db: Db, topicPrefix: string, documentId: strin
     if (already.length > 0) return { rows: already.map(toStored), ignored: null }
 
     if (Object.values(facts).some((v) => v !== undefined && v !== null)) {
-      await tx.query(`UPDATE documents SET syntax = COALESCE($2, syntax), keys = COALESCE($3, keys), findings = COALESCE($4, findings),
+      // Findings accumulate, whatever order the stages' events arrive in (validation's `validated` and routing's
+      // `rejected` come on different topics): each new finding is appended once.
+      await tx.query(`UPDATE documents SET syntax = COALESCE($2, syntax), keys = COALESCE($3, keys),
+        findings = findings || COALESCE((SELECT jsonb_agg(x ORDER BY n) FROM jsonb_array_elements($4::jsonb) WITH ORDINALITY AS t(x, n)
+                                         WHERE NOT documents.findings @> jsonb_build_array(x)), '[]'::jsonb),
         recipient_address = COALESCE($5, recipient_address), service_code = COALESCE($6, service_code), resubmission_of = COALESCE($7, resubmission_of) WHERE id = $1`,
         [documentId, facts.syntax ?? null, facts.keys ? JSON.stringify(facts.keys) : null, facts.findings ? JSON.stringify(facts.findings) : null,
           facts.recipientAddress ?? null, facts.serviceCode ?? null, facts.resubmissionOf ?? null])
