@@ -3,9 +3,9 @@
 // (src/xml_document.cc: xmlSchemaParse … xmlSchemaFree per call), 37-50 ms per UBL document against
 // 0.8 ms for a compiled libxml2-wasm XsdValidator (measured on ../shared/corpus/examples); (2) its addon is
 // not context-aware, so a second worker thread that loads it dies with "Module did not self-register",
-// and validation runs in a worker pool. libxml2-wasm also bundles a current libxml2 (2.14) where
-// libxmljs2 bundles 2.9.9 (2019). Documents reach this layer only after the hardened parse of ingest or
-// of the CLI (no DOCTYPE, size and depth limits); here parsing adds no entity substitution, no DTD
+// and validation runs in a worker pool. libxml2-wasm also bundles a far newer libxml2 (its API notes cite
+// libxml2 2.14's deprecations; the exact version was not checked) where libxmljs2 bundles 2.9.9 (2019).
+// Documents reach this layer only after the hardened parse of ingest or of the CLI (no DOCTYPE, size and depth limits); here parsing adds no entity substitution, no DTD
 // loading and no network, and any DTD is refused again.
 import { XmlDocument, XmlElement, xmlRegisterInputProvider, type XmlTreeNode } from 'libxml2-wasm'
 import { openSync, readSync, closeSync, existsSync } from 'node:fs'
