@@ -33,10 +33,10 @@ import { cpus, availableParallelism, tmpdir } from 'node:os'
 import { spawnSync } from 'node:child_process'
 import { parseArgs } from 'node:util'
 import { performance } from 'node:perf_hooks'
-import { ensureArtefacts } from '../services/validation/artefacts.js'
+import { ensureArtefacts, jarPath, loadManifest } from '../services/validation/artefacts.js'
 import { createValidationPool, type Pool } from '../services/validation/pool.js'
 import { engines, type Engine, type Job } from '../services/validation/pipeline.js'
-import { jarPath, loadManifest } from '../services/validation/artefacts.js'
+import { syntaxOfRoot } from '../schemas/syntaxes.js'
 import { loadPack } from '../services/validation/saxon-engine.js'
 import { createNativePack } from '../services/validation/native/engine.js'
 import { officialXslt, packRules } from '../services/validation/native/source.js'
@@ -63,12 +63,6 @@ const info = (m: string) => (args.json ? console.error(m) : console.log(m))
 
 function fail(message: string): never { console.error(message); process.exit(2) }
 
-const ROOTS: Record<string, Family> = {
-  'urn:oasis:names:specification:ubl:schema:xsd:Invoice-2 Invoice': 'ubl',
-  'urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2 CreditNote': 'ubl',
-  'urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100 CrossIndustryInvoice': 'cii',
-}
-
 /** The syntax from the root element's namespace and local name (a regex is enough for these files, and
  *  keeps the detection out of the code being measured). */
 function familyOf(text: string): Family | null {
@@ -77,7 +71,8 @@ function familyOf(text: string): Family | null {
   if (!m) return null
   const [, prefix, local, attrs = ''] = m
   const ns = new RegExp(`xmlns${prefix ? `:${prefix}` : ''}\\s*=\\s*["']([^"']*)["']`).exec(attrs)?.[1]
-  return ROOTS[`${ns} ${local}`] ?? null
+  const syntax = syntaxOfRoot(ns ?? '', local!)
+  return syntax === null ? null : syntax === 'cii' ? 'cii' : 'ubl'
 }
 
 const corpusDir = fileURLToPath(new URL('../../shared/corpus/examples/', import.meta.url))

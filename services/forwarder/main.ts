@@ -5,14 +5,13 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { runConsumer, emit, combined, type Running } from '../kit/run-service.js'
 import { runServiceMain, isEntryPoint } from '../kit/service-main.js'
 import type { Deps } from '../kit/deps.js'
-import { deliver } from './deliver.js'
+import { deliver, type Channels } from './deliver.js'
 import { httpChannel } from './channels/http.js'
 import { dropFolderChannel } from './channels/drop-folder.js'
 import { loadReceipt, recordAttempt, recordReceiptDelivery } from './store.js'
 import { loadDocument } from '../kit/claim-check.js'
 
-const startDocuments = (deps: Deps) => {
-  const channels = { http: httpChannel(deps.config.deliveryTimeoutMs), file: dropFolderChannel }
+const startDocuments = (deps: Deps, channels: Channels) => {
   return runConsumer(deps, {
     name: 'forwarder',
     consumes: ['routed'],
@@ -40,8 +39,7 @@ const startDocuments = (deps: Deps) => {
  * outcome is recorded on the receipt (a receipt that cannot be delivered stays available through the API and
  * never changes the document's status).
  */
-const startReceipts = (deps: Deps) => {
-  const channels = { http: httpChannel(deps.config.deliveryTimeoutMs), file: dropFolderChannel }
+const startReceipts = (deps: Deps, channels: Channels) => {
   return runConsumer(deps, {
     name: 'forwarder-receipts',
     consumes: ['receipt'],
@@ -61,7 +59,8 @@ const startReceipts = (deps: Deps) => {
 
 /** The forwarder: documents to recipients, receipts to senders. */
 export async function startForwarder(deps: Deps): Promise<Running> {
-  const running = [await startDocuments(deps), await startReceipts(deps)]
+  const channels = { http: httpChannel(deps.config.deliveryTimeoutMs), file: dropFolderChannel }
+  const running = [await startDocuments(deps, channels), await startReceipts(deps, channels)]
   return combined('forwarder', running)
 }
 

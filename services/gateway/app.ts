@@ -15,7 +15,7 @@ import { parseAddress, parseParticipant } from './participants.js'
 import { directoryRoutes } from './directory-routes.js'
 import { lifecycleRoutes } from './lifecycle-routes.js'
 import { dashboardRoutes } from './dashboard-routes.js'
-import { NOT_DELIVERED } from './dashboard.js'
+import { NOT_DELIVERED, receivedBy } from './dashboard.js'
 import { openapi } from './openapi.js'
 
 export type GatewayDeps = { config: Config; db: Db; log: Logger; checks: Record<string, ReadinessCheck> }
@@ -49,11 +49,15 @@ export function createApp({ config, db, log, checks }: GatewayDeps): express.Exp
     next()
   }
 
-  /** The document if `principal` may see it: its sender, its recipient once delivered, or the admin. */
-  const visibleDocument = async (id: string, principal: Principal) => (await db.query<{ content_type: string; payload: Buffer }>(
-    `SELECT d.content_type, d.payload FROM documents d WHERE d.id = $1 AND (d.partner_id = $2 OR $3
-       OR (d.recipient_address IN (SELECT address FROM partner_addresses WHERE partner_id = $2) AND d.status <> ALL($4)))`,
-    [id, principal.id, principal.role === 'admin', NOT_DELIVERED])).rows[0] ?? null
+  /**
+   * The document if `principal` may see it (its sender, its recipient once delivered, or the admin); its
+   * bytes are read only when asked for.
+   */
+  const visibleDocument = async (id: string, principal: Principal, options: { payload: boolean } = { payload: false }) =>
+    (await db.query<{ content_type: string; payload: Buffer | null }>(
+      `SELECT d.content_type, ${options.payload ? 'd.payload' : 'NULL::bytea AS payload'} FROM documents d WHERE d.id = $1 AND (d.partner_id = $2 OR $3
+         OR (${receivedBy('$2', '$4')}))`,
+      [id, principal.id, principal.role === 'admin', NOT_DELIVERED])).rows[0] ?? null
 
   app.get('/healthz', (_req, res) => { res.json({ status: 'ok' }) })
   app.get('/readyz', async (_req, res) => {
@@ -131,7 +135,7 @@ export function createApp({ config, db, log, checks }: GatewayDeps): express.Exp
               (SELECT r.id FROM documents r WHERE r.resubmission_of = d.id ORDER BY r.received_at DESC LIMIT 1) AS resubmitted_as
          FROM documents d
         WHERE d.id = $1 AND (d.partner_id = $2 OR $3
-              OR (d.recipient_address IN (SELECT address FROM partner_addresses WHERE partner_id = $2) AND d.status <> ALL($4)))`,
+              OR (${receivedBy('$2', '$4')}))`,
       [id, principal.id, principal.role === 'admin', NOT_DELIVERED])
     const doc = rows[0]
     // Another partner's document answers exactly like a missing one: its existence is not disclosed.
@@ -159,7 +163,7 @@ export function createApp({ config, db, log, checks }: GatewayDeps): express.Exp
   app.get('/v1/documents/:id/content', auth('any'), async (req, res) => {
     const { principal } = req as Authed
     const id = String(req.params.id)
-    const doc = UUID.test(id) ? await visibleDocument(id, principal) : null
+    const doc = UUID.test(id) ? await visibleDocument(id, principal, { payload: true }) : null
     if (!doc) return send(res, problem('NOT_FOUND', `no document ${id} for this key`))
     res.type(doc.content_type).set('X-Facteur-Document-Id', id).send(doc.payload)
   })

@@ -18,6 +18,14 @@ export type Filters = {
 /** Statuses a recipient never sees: the document has not reached it. */
 export const NOT_DELIVERED = ['DEPOSEE', 'REJETEE', 'A_RECYCLER', 'ECHEC_DISTRIBUTION', 'EN_ERREUR']
 
+/**
+ * SQL condition on document `d`: the partner (parameter `partner`) received it — delivered to one of its
+ * addresses (parameter `notDelivered` bound to NOT_DELIVERED). The one definition of what a recipient sees,
+ * used by the dashboard, the document, content and receipts routes, and the status route.
+ */
+export const receivedBy = (partner: string, notDelivered: string) =>
+  `d.recipient_address IN (SELECT address FROM partner_addresses WHERE partner_id = ${partner}) AND d.status <> ALL(${notDelivered})`
+
 const one = (q: Record<string, unknown>, key: string): string | null => {
   const v = q[key]
   if (v === undefined) return null
@@ -78,7 +86,7 @@ export function whereClause(partnerId: string, f: Pick<Filters, 'status' | 'dire
   const params: unknown[] = [partnerId]
   const p = (v: unknown) => { params.push(v); return `$${params.length}` }
   const sent = 'd.partner_id = $1'
-  const received = () => `d.recipient_address IN (SELECT address FROM partner_addresses WHERE partner_id = $1) AND d.status <> ALL(${p(NOT_DELIVERED)})`
+  const received = () => receivedBy('$1', p(NOT_DELIVERED))
   const parts: string[] = []
   if (f.direction === 'sent') parts.push(sent)
   else if (f.direction === 'received') parts.push(received())

@@ -10,7 +10,7 @@ import { problem, type Problem } from '../kit/problem.js'
 import { insertStatus, nextRow } from '../kit/status-history.js'
 import { allowedNext, isStatus, statuses, type Actor, type Status } from '../../schemas/lifecycle.js'
 import type { Principal } from './api-keys.js'
-import { NOT_DELIVERED } from './dashboard.js'
+import { NOT_DELIVERED, receivedBy } from './dashboard.js'
 
 type Helpers = { db: Db; log: Logger; topicPrefix: string; partner: RequestHandler; send: (res: Response, p: Problem) => void }
 
@@ -48,8 +48,9 @@ export function lifecycleRoutes(app: Express, { db, log, topicPrefix, partner, s
     const outcome = await inTransaction(db, async (tx) => {
       const doc = (await tx.query<{ partner_id: string; recipient_address: string | null; status: string; is_recipient: boolean; payment_status_managed: boolean | null }>(
         `SELECT d.partner_id, d.recipient_address, d.status,
-                (d.recipient_address IN (SELECT address FROM partner_addresses WHERE partner_id = $2) AND d.status <> ALL($3)) AS is_recipient,
-                (SELECT s.payment_status_managed FROM structures s WHERE '0009:' || s.siret = d.recipient_address) AS payment_status_managed
+                (${receivedBy('$2', '$3')}) AS is_recipient,
+                (SELECT s.payment_status_managed FROM structures s
+                  WHERE d.recipient_address LIKE '0009:%' AND s.siret = substr(d.recipient_address, 6)) AS payment_status_managed
            FROM documents d WHERE d.id = $1 FOR UPDATE`, [id, principal.id, NOT_DELIVERED])).rows[0]
       const roles: Actor[] = []
       if (doc?.partner_id === principal.id) roles.push('sender')

@@ -1,12 +1,7 @@
 // Which of the EN 16931 syntaxes a document is, from its root element (namespace + local name).
 import type { Document } from '../kit/safe-xml.js'
 import type { Syntax } from '../../schemas/events.js'
-
-export const rootElements: Record<string, Syntax> = {
-  'urn:oasis:names:specification:ubl:schema:xsd:Invoice-2 Invoice': 'ubl-invoice',
-  'urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2 CreditNote': 'ubl-creditnote',
-  'urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100 CrossIndustryInvoice': 'cii',
-}
+import { syntaxOfRoot } from '../../schemas/syntaxes.js'
 
 export type Detection = { ok: true; syntax: Syntax } | { ok: false; message: string }
 
@@ -14,7 +9,7 @@ export function detectSyntax(doc: Document): Detection {
   const root = doc.root()
   if (!root) return { ok: false, message: 'the document has no root element' }
   const ns = root.namespace()?.href() ?? ''
-  const syntax = rootElements[`${ns} ${root.name()}`]
+  const syntax = syntaxOfRoot(ns, root.name())
   if (syntax) return { ok: true, syntax }
   const found = ns ? `{${ns}}${root.name()}` : `${root.name()} (no namespace)`
   const hint = ns.startsWith('urn:oasis:names:specification:ubl:schema:xsd:')

@@ -58,9 +58,15 @@ async function verifiedJar(ref: JarRef, say: (m: string) => void): Promise<strin
   return path
 }
 
-async function unzip(jar: string, args: string[]): Promise<Buffer> {
-  const { stdout } = await run('unzip', [...args.slice(0, 1), jar, ...args.slice(1)], { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 })
+/** The bytes of one member of a jar (`unzip -p`). */
+async function readFromJar(jar: string, member: string): Promise<Buffer> {
+  const { stdout } = await run('unzip', ['-p', jar, member], { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 })
   return stdout
+}
+
+/** Unpacks the members of a jar under `folder` (a glob such as `xslt/2.0/*`) into `into`. */
+async function extractFromJar(jar: string, folder: string, into: string): Promise<void> {
+  await run('unzip', ['-qo', jar, folder, '-d', into], { maxBuffer: 8 * 1024 * 1024 })
 }
 
 /** Batch wrapper: `initialTemplate: 'batch'` with `docs` validates each document with the imported rules. */
@@ -98,7 +104,7 @@ async function schematronCompiler(compiler: Compiler, cacheDir: string, say: (m:
   const tmp = `${dir}.${process.pid}`
   rmSync(tmp, { recursive: true, force: true })
   mkdirSync(tmp, { recursive: true })
-  await unzip(jar, ['-qo', `${compiler.dir}*`, '-d', tmp])
+  await extractFromJar(jar, `${compiler.dir}*`, tmp)
   const hash = sha256(readFileSync(join(tmp, compiler.dir, compiler.entry)))
   if (hash !== compiler.sha256) throw new Error(`${compiler.name} ${compiler.entry} has sha256 ${hash}, expected ${compiler.sha256}`)
   mkdirSync(dirname(dir), { recursive: true })
@@ -110,7 +116,7 @@ async function schematronCompiler(compiler: Compiler, cacheDir: string, say: (m:
 async function packXslt(pack: PackEntry, manifest: Manifest, cacheDir: string, say: (m: string) => void): Promise<Buffer> {
   if (pack.schematron === undefined) {
     const jar = await verifiedJar(pack, say)
-    const xslt = await unzip(jar, ['-p', pack.path])
+    const xslt = await readFromJar(jar, pack.path)
     if (xslt.length === 0) throw new Error(`pack ${pack.id}: ${pack.path} not found in ${jar}`)
     const hash = sha256(xslt)
     if (hash !== pack.sha256) throw new Error(`pack ${pack.id}: ${pack.path} has sha256 ${hash}, expected ${pack.sha256} (schematron/packs.json); refusing to use it`)
@@ -145,7 +151,7 @@ async function ensureSchemas(manifest: Manifest, cacheDir: string, say: (m: stri
     const path = await verifiedJar(jar, say)
     const out = join(tmp, '.unzip')
     mkdirSync(out, { recursive: true })
-    await unzip(path, ['-qo', `${jar.from}*`, '-d', out])
+    await extractFromJar(path, `${jar.from}*`, out)
     copyTree(join(out, jar.from), join(tmp, jar.to))
     rmSync(out, { recursive: true, force: true })
   }

@@ -3,6 +3,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { parseArgs } from 'node:util'
+import { availableParallelism } from 'node:os'
 import { loadConfig } from '../kit/config.js'
 import { safeParse, documentText } from '../kit/safe-xml.js'
 import type { Finding } from '../../schemas/events.js'
@@ -90,7 +91,7 @@ export async function main(argv: string[]): Promise<number> {
   const config = loadConfig(process.env)
   const say = (m: string) => process.stderr.write(`facteur: ${m}\n`)
   const engine = (values.engine as Engine | undefined) ?? config.validationEngine
-  const pool = await createValidationPool({ size: workers ?? (config.validationWorkers || Math.min(files.length || 1, (await import('node:os')).availableParallelism())), engine, onProgress: say })
+  const pool = await createValidationPool({ size: workers ?? (config.validationWorkers || Math.min(files.length || 1, availableParallelism())), engine, onProgress: say })
   try {
     if (values.packs) {
       for (const p of pool.packs) process.stdout.write(values.json ? `${JSON.stringify(p)}\n` : `${p.pack.padEnd(22)} ${p.version.padEnd(9)} ${p.syntaxes.join(',').padEnd(35)} ${p.engine.padEnd(8)} ${p.title}\n`)

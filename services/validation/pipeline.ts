@@ -8,6 +8,7 @@
 // (nativePackFor says why). Findings and
 // their order are the same whichever engine runs a pack: packs are reported in the order they were chosen.
 import type { Finding, Syntax } from '../../schemas/events.js'
+import { syntaxOfRoot } from '../../schemas/syntaxes.js'
 import type { Artefacts, ResolvedPack } from './artefacts.js'
 import { choosePacks, type DocumentFacts, type PackName } from './choose-packs.js'
 import { createSchemaLayer } from './schema-layer.js'
@@ -58,17 +59,12 @@ export type PipelineOptions = {
    * FACTEUR_DIFF_VARIANTS=30). SaxonJS stays the reference engine (`saxonjs`), and a pack not yet verified
    * (a new version pinned in packs.json) runs on SaxonJS even with `native` (native/source.ts,
    * verifiedNativePacks).
-   */  engine?: Engine
+   */
+  engine?: Engine
 }
 
 /** One pack as the pipeline runs it, by either engine. */
 type Runner = { entry: ResolvedPack; label: string } & ({ engine: 'saxonjs'; saxon: CompiledPack } | { engine: 'native'; native: NativePack })
-
-const roots: Record<string, Syntax> = {
-  'urn:oasis:names:specification:ubl:schema:xsd:Invoice-2 Invoice': 'ubl-invoice',
-  'urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2 CreditNote': 'ubl-creditnote',
-  'urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100 CrossIndustryInvoice': 'cii',
-}
 
 const NS = {
   cbc: 'urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2',
@@ -170,8 +166,7 @@ export function createPipeline(artefacts: Artefacts, options: PipelineOptions = 
           w.findings.push(fatal('FACTEUR-XML-MALFORMED', `not well-formed XML: ${(e.details?.[0]?.message ?? e.message ?? String(error)).trim()}`, line || null))
           return
         }
-        const rootKey = `${w.doc.root.namespaceUri} ${w.doc.root.name}`
-        const syntax = w.job.syntax ?? roots[rootKey] ?? null
+        const syntax = w.job.syntax ?? syntaxOfRoot(w.doc.root.namespaceUri, w.doc.root.name)
         if (!syntax) {
           w.findings.push(fatal('FACTEUR-SYNTAX-UNSUPPORTED', `unsupported document {${w.doc.root.namespaceUri}}${w.doc.root.name}; accepted: UBL 2.1 Invoice, UBL 2.1 CreditNote, UN/CEFACT CII D16B CrossIndustryInvoice`, w.doc.root.line))
           return

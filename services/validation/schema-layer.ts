@@ -11,7 +11,7 @@ export const SCHEMA_FINDING = 'FACTEUR-XSD'
 /** A schema error can repeat thousands of times in a hostile document; the first ones say enough. */
 export const MAX_SCHEMA_FINDINGS = 50
 
-export type SchemaLayer = { check(doc: XmlDocument, syntax: Syntax): Finding[]; titles: Record<string, string> }
+export type SchemaLayer = { check(doc: XmlDocument, syntax: Syntax): Finding[] }
 
 export function createSchemaLayer(schemas: ResolvedSchema[]): SchemaLayer {
   const validators = new Map<Syntax, { validator: XsdValidator; title: string }>()
@@ -25,7 +25,6 @@ export function createSchemaLayer(schemas: ResolvedSchema[]): SchemaLayer {
     }
   }
   return {
-    titles: Object.fromEntries([...validators].map(([k, v]) => [k, v.title])),
     check(doc, syntax) {
       const entry = validators.get(syntax)
       if (!entry) return [{ ruleId: SCHEMA_FINDING, severity: 'fatal', location: '/', message: `no XML schema is configured for ${syntax}`, pack: 'xsd', line: null }]

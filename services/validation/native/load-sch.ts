@@ -11,18 +11,14 @@
 // test, text with value-of). Anything else (abstract patterns, includes, phases, diagnostics, subject,
 // schema-level lets …) is listed in `unsupported`, and the engine refuses the pack.
 import { XmlElement, XmlText, XmlCData, type XmlTreeNode } from 'libxml2-wasm'
-import { parseXml } from '../xml.js'
+import { elementsOf, parseXml } from '../xml.js'
 import type { Check, MessagePart, Pattern, RuleItem, RulesData } from './load-xslt.js'
 
 export const SCH_NS = 'http://purl.oclc.org/dsdl/schematron'
 
 const isSch = (el: XmlElement, local: string) => el.namespaceUri === SCH_NS && el.name === local
 const attr = (el: XmlElement, name: string) => el.attr(name)?.value ?? null
-function elementChildren(node: XmlElement): XmlElement[] {
-  const out: XmlElement[] = []
-  for (let c: XmlTreeNode | null = node.firstChild; c; c = c.next) if (c instanceof XmlElement) out.push(c)
-  return out
-}
+const elementChildren = (node: XmlElement): XmlElement[] => elementsOf(node).map((e) => e.node)
 
 export function loadSchematron(sch: string | Uint8Array): RulesData {
   const doc = parseXml(sch)

@@ -27,7 +27,7 @@
 // global variables …) is recorded in `unsupported`, so that the engine refuses the pack instead of silently
 // giving another verdict.
 import { XmlElement, XmlText, XmlCData, type XmlTreeNode } from 'libxml2-wasm'
-import { parseXml } from '../xml.js'
+import { elementsOf, parseXml } from '../xml.js'
 
 export const XSL_NS = 'http://www.w3.org/1999/XSL/Transform'
 export const SVRL_NS = 'http://purl.oclc.org/dsdl/svrl'
@@ -108,7 +108,7 @@ function childrenOf(node: XmlElement): Child[] {
   return out
 }
 
-const elementChildren = (node: XmlElement) => childrenOf(node).flatMap((c) => ('el' in c ? [c.el] : []))
+const elementChildren = (node: XmlElement): XmlElement[] => elementsOf(node).map((e) => e.node)
 const isXsl = (el: XmlElement, local: string) => el.namespaceUri === XSL_NS && el.name === local
 const isSvrl = (el: XmlElement, local: string) => el.namespaceUri === SVRL_NS && el.name === local
 const attr = (el: XmlElement, name: string) => el.attr(name)?.value ?? null
