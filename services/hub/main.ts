@@ -62,8 +62,9 @@ Try it:
   curl -X PUT ${hub!.url}/v1/directory/participants/0009:21750001600019 \\
        -H 'Authorization: Bearer ${keys.admin}' -H 'Content-Type: application/json' \\
        -d '{"name": "Mairie de Demo", "endpoint": "file:///tmp/facteur-inbox"}'
+  sed "s/FCT-2026-0001/FCT-\$(date +%s)/" test/fixtures/ubl-invoice.xml |   # a new invoice number each time
   curl -i -X POST ${hub!.url}/v1/documents -H 'Authorization: Bearer ${keys.demo}' \\
-       -H 'Content-Type: application/xml' --data-binary @test/fixtures/ubl-invoice.xml
+       -H 'Content-Type: application/xml' --data-binary @-
   curl ${hub!.url}/v1/documents/<id> -H 'Authorization: Bearer ${keys.demo}'
 
 Logs are JSON lines on stdout (pipe through \`npx pino-pretty\` to read them). Ctrl-C stops everything.
