@@ -61,3 +61,20 @@ describe('ingest refusals', () => {
     expect(isoDate(raw)).toBe(iso)
   })
 })
+
+describe('ingest bounds what travels on events', () => {
+  test('a seller name over the key limit is refused, naming BT-27 and the limit', () => {
+    const xml = fixture('ubl-invoice.xml').toString('utf8').replace('Atelier Numérique du Rhône SAS', 'A'.repeat(5_000))
+    const out = ingest(Buffer.from(xml), limits)
+    expect(out.ok).toBe(false)
+    if (out.ok) return
+    expect(out.findings).toHaveLength(1)
+    expect(out.findings[0]).toMatchObject({ ruleId: 'FACTEUR-FIELD-TOO-LONG', severity: 'fatal' })
+    expect(out.findings[0]!.message).toMatch(/^BT-27 is 5000 characters long; .* at most 1000/)
+  })
+
+  test('a name of exactly the limit is accepted', () => {
+    const xml = fixture('ubl-invoice.xml').toString('utf8').replace('Atelier Numérique du Rhône SAS', 'A'.repeat(1_000))
+    expect(ingest(Buffer.from(xml), limits).ok).toBe(true)
+  })
+})

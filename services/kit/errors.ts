@@ -14,7 +14,10 @@ export const errorCodes = {
   IDEMPOTENCY_KEY_REUSED: { status: 422, title: 'Idempotency-Key reused with another document' },
   CONFLICT: { status: 409, title: 'Conflicts with the current state' },
   TRANSITION_NOT_ALLOWED: { status: 409, title: 'Status transition not allowed' },
+  RATE_LIMITED: { status: 429, title: 'Too many requests for this API key' },
+  UPLOADS_BUSY: { status: 503, title: 'Too many large uploads at once' },
   SCHEMA_INCOMPATIBLE: { status: null, title: 'Avro schema incompatible with the registered one' },
+  EVENT_TOO_LARGE: { status: null, title: 'Event over the hub\'s message size limit' },
   INTERNAL: { status: 500, title: 'Internal error' },
 } as const
 

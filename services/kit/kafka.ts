@@ -1,8 +1,41 @@
 // The hub's only door to Kafka. kafkajs 2.2.4 is unmaintained (last release 2023-02-27), so nothing outside
 // this file sees it: services use Bus/Producer/Consumer below, and a librdkafka-based client can replace
 // kafkajs by re-implementing this file alone.
-import { Kafka, logLevel, type Consumer as KjsConsumer, type LogEntry, type Producer as KjsProducer } from 'kafkajs'
+import kafkajs, { Kafka, logLevel, type Consumer as KjsConsumer, type LogEntry, type Producer as KjsProducer } from 'kafkajs'
 import type { Logger } from './log.js'
+import { FacteurError } from './errors.js'
+import { MAX_DEAD_LETTER_BYTES, MAX_EVENT_BYTES } from '../../schemas/event-limits.js'
+
+// From the default export: Node's ESM loader does not see ConfigResourceTypes among kafkajs's CommonJS named
+// exports (its module.exports literal stops the static scan early), so a named import fails under `npm start`
+// (tsx) although vitest's transform accepts it.
+const { ConfigResourceTypes } = kafkajs
+
+/**
+ * `max.message.bytes` of every topic the hub creates. Kafka applies it to a whole record batch, not to one
+ * record, so it is set well above the largest value the producer lets through (MAX_EVENT_BYTES, or
+ * MAX_DEAD_LETTER_BYTES on a `.dlq` topic), and send() splits what it sends into batches under MAX_EVENT_BYTES.
+ */
+export const TOPIC_MAX_MESSAGE_BYTES = 2 * 1024 * 1024
+/** Record and batch framing per message, over-estimated, on top of the key and value bytes. */
+const RECORD_OVERHEAD = 128
+
+const valueLimit = (topic: string) => (topic.endsWith('.dlq') ? MAX_DEAD_LETTER_BYTES : MAX_EVENT_BYTES)
+
+/** The messages in order, cut into runs of at most `budget` bytes (a message bigger than the budget goes alone). */
+export function chunkBySize<T extends { key: string; value: Buffer }>(messages: T[], budget: number): T[][] {
+  const chunks: T[][] = []
+  let current: T[] = []
+  let size = 0
+  for (const m of messages) {
+    const bytes = m.value.length + Buffer.byteLength(m.key) + RECORD_OVERHEAD
+    if (current.length > 0 && size + bytes > budget) { chunks.push(current); current = []; size = 0 }
+    current.push(m)
+    size += bytes
+  }
+  if (current.length > 0) chunks.push(current)
+  return chunks
+}
 
 export type OutgoingMessage = { topic: string; key: string; value: Buffer }
 
@@ -15,7 +48,10 @@ export type IncomingMessage = {
 }
 
 export type Producer = {
-  /** Sends with acks=all from an idempotent producer; resolves once every message is durable on the broker. */
+  /**
+   * Sends with acks=all from an idempotent producer, in order; resolves once every message is durable on the
+   * broker. A value over the hub's event size limit is refused before anything is sent (EVENT_TOO_LARGE).
+   */
   send(messages: OutgoingMessage[]): Promise<void>
   close(): Promise<void>
 }
@@ -25,7 +61,7 @@ export type Consumer = {
    * Consumes until close(). An offset is committed only after `handle` resolved for that message; if `handle`
    * throws, the message is not committed and will be delivered again (kafkajs restarts the consumer).
    */
-  run(handle: (message: IncomingMessage) => Promise<void>): Promise<void>
+  run(handle: (message: IncomingMessage, control: { heartbeat(): Promise<void> }) => Promise<void>): Promise<void>
   /** Stops fetching, waits for in-flight messages, commits and leaves the group. */
   close(): Promise<void>
 }
@@ -76,17 +112,26 @@ export function connectKafka(options: { brokers: string[]; clientId: string; log
       closers.push(() => producer.disconnect())
       return {
         async send(messages) {
-          const byTopic = new Map<string, { key: string; value: Buffer }[]>()
-          for (const m of messages) byTopic.set(m.topic, [...(byTopic.get(m.topic) ?? []), { key: m.key, value: m.value }])
-          if (byTopic.size === 0) return
-          await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, msgs]) => ({ topic, messages: msgs })) })
+          for (const m of messages) {
+            if (m.value.length > valueLimit(m.topic)) {
+              throw new FacteurError('EVENT_TOO_LARGE', `a ${m.value.length}-byte value for ${m.topic} (key ${m.key}) is over the ${valueLimit(m.topic)}-byte limit of the hub's events`)
+            }
+          }
+          // One sendBatch per chunk, one after the other: order holds (idempotent producer, one request in flight),
+          // and no record batch the broker sees can pass the topics' max.message.bytes.
+          for (const chunk of chunkBySize(messages, MAX_EVENT_BYTES)) {
+            const byTopic = new Map<string, { key: string; value: Buffer }[]>()
+            for (const m of chunk) byTopic.set(m.topic, [...(byTopic.get(m.topic) ?? []), { key: m.key, value: m.value }])
+            await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, msgs]) => ({ topic, messages: msgs })) })
+          }
         },
         close: () => producer.disconnect(),
       }
     },
 
     async consumer({ group, topics, concurrency = 1 }) {
-      const consumer: KjsConsumer = kafka.consumer({ groupId: group, allowAutoTopicCreation: false, sessionTimeout: 45_000, heartbeatInterval: 3_000 })
+      // maxBytesPerPartition above the topics' max.message.bytes: the largest batch is always fetched whole.
+      const consumer: KjsConsumer = kafka.consumer({ groupId: group, allowAutoTopicCreation: false, sessionTimeout: 45_000, heartbeatInterval: 3_000, maxBytesPerPartition: TOPIC_MAX_MESSAGE_BYTES + 1024 * 1024 })
       await consumer.connect()
       await consumer.subscribe({ topics, fromBeginning: true })
       let closed = false
@@ -103,8 +148,8 @@ export function connectKafka(options: { brokers: string[]; clientId: string; log
           await consumer.run({
             autoCommit: true,
             partitionsConsumedConcurrently: concurrency,
-            eachMessage: async ({ topic, partition, message }) => {
-              await handle({ topic, partition, offset: message.offset, key: message.key?.toString('utf8') ?? null, value: message.value })
+            eachMessage: async ({ topic, partition, message, heartbeat }) => {
+              await handle({ topic, partition, offset: message.offset, key: message.key?.toString('utf8') ?? null, value: message.value }, { heartbeat })
             },
           })
         },
@@ -116,8 +161,16 @@ export function connectKafka(options: { brokers: string[]; clientId: string; log
       const a = await withAdmin()
       const existing = new Set(await a.listTopics())
       const missing = wanted.filter((t) => !existing.has(t.name))
-      if (missing.length === 0) return
-      await a.createTopics({ waitForLeaders: true, topics: missing.map((t) => ({ topic: t.name, numPartitions: t.partitions, replicationFactor: -1 })) })
+      const sizeConfig = { name: 'max.message.bytes', value: String(TOPIC_MAX_MESSAGE_BYTES) }
+      if (missing.length > 0) {
+        await a.createTopics({ waitForLeaders: true, topics: missing.map((t) => ({ topic: t.name, numPartitions: t.partitions, replicationFactor: -1, configEntries: [sizeConfig] })) })
+      }
+      // Topics created by an earlier version (or by hand) get the size limit too; only those that lack it are altered.
+      const present = wanted.filter((t) => existing.has(t.name))
+      if (present.length === 0) return
+      const described = await a.describeConfigs({ includeSynonyms: false, resources: present.map((t) => ({ type: ConfigResourceTypes.TOPIC, name: t.name, configNames: [sizeConfig.name] })) })
+      const stale = described.resources.filter((r) => r.configEntries.find((c) => c.configName === sizeConfig.name)?.configValue !== sizeConfig.value)
+      if (stale.length > 0) await a.alterConfigs({ validateOnly: false, resources: stale.map((r) => ({ type: ConfigResourceTypes.TOPIC, name: r.resourceName, configEntries: [sizeConfig] })) })
     },
 
     async readTopic(topic, { follow, onMessage }) {

@@ -8,6 +8,7 @@ import type { Producer } from './kafka.js'
 import type { Logger } from './log.js'
 import { topics, topicName, type TopicKey } from '../../schemas/topics.js'
 import type { EventOf } from '../../schemas/events.js'
+import { isInfraError } from './run-service.js'
 
 const CHANNEL = 'facteur_outbox'
 
@@ -52,25 +53,44 @@ export function startOutboxRelay(options: { db: Db; producer: Producer; codec: C
         `SELECT id, topic, message_key, value FROM outbox WHERE published_at IS NULL AND set_aside_at IS NULL AND topic = ANY($2)
          ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`, [batch, ownTopics])
       if (rows.length === 0) { await client.query('COMMIT'); return 0 }
-      const messages = []
+      const messages: { id: string; topic: string; key: string; value: Buffer }[] = []
+      const setAside: { id: string; error: string }[] = []
       for (const r of rows) {
         try {
-          messages.push({ topic: r.topic, key: r.message_key, value: codec.encode(r.topic, r.value) })
+          messages.push({ id: r.id, topic: r.topic, key: r.message_key, value: codec.encode(r.topic, r.value) })
         } catch (error) {
           log.error({ documentId: r.message_key, topic: r.topic, err: error }, 'outbox row does not fit its schema; set aside')
-          await client.query('UPDATE outbox SET set_aside_at = now(), last_error = $2 WHERE id = $1', [r.id, String((error as Error).message)])
+          setAside.push({ id: r.id, error: String((error as Error).message) })
         }
       }
+      let published = messages.map((m) => m.id)
       try {
         await producer.send(messages)
       } catch (error) {
-        await client.query('ROLLBACK')
-        await db.query('UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = ANY($1::bigint[])', [rows.map((r) => r.id), String((error as Error).message)])
-        throw error
+        if (isInfraError(error)) {
+          await client.query('ROLLBACK')
+          await db.query('UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = ANY($1::bigint[])', [rows.map((r) => r.id), String((error as Error).message)])
+          throw error
+        }
+        // The broker refused the batch for something in it (a record too large, …): it would refuse it again, and
+        // every row behind it would wait forever. Send the rows one by one, in order; set aside each one refused.
+        published = []
+        for (const m of messages) {
+          try {
+            await producer.send([m])
+            published.push(m.id)
+          } catch (single) {
+            if (isInfraError(single)) break
+            log.error({ documentId: m.key, topic: m.topic, bytes: m.value.length, err: single }, 'outbox row refused by Kafka; set aside')
+            setAside.push({ id: m.id, error: String((single as Error).message) })
+          }
+        }
       }
-      await client.query('UPDATE outbox SET published_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = ANY($1::bigint[]) AND set_aside_at IS NULL', [rows.map((r) => r.id)])
+      for (const a of setAside) await client.query('UPDATE outbox SET set_aside_at = now(), attempts = attempts + 1, last_error = $2 WHERE id = $1', [a.id, a.error.slice(0, 2000)])
+      await client.query('UPDATE outbox SET published_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = ANY($1::bigint[])', [published])
       await client.query('COMMIT')
-      for (const r of rows) log.debug({ documentId: r.message_key, topic: r.topic }, 'outbox row published')
+      const done = new Set(published)
+      for (const r of rows) if (done.has(r.id)) log.debug({ documentId: r.message_key, topic: r.topic }, 'outbox row published')
       return rows.length
     } finally {
       client.release()

@@ -35,16 +35,36 @@ export type ConsumerSpec<K extends TopicKey> = {
 
 export type Running = { name: string; ready(): Promise<string | null>; stop(): Promise<void> }
 
-const INFRA_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006'])
+// Node/libuv network errors, PostgreSQL's "server going away / cannot connect" classes (57P0x, 08xxx), and its
+// transient conflicts (40001 serialization failure, 40P01 deadlock, 53300 too many connections): none is the
+// message's fault, and each clears by itself.
+const INFRA_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED',
+  '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006', '40001', '40P01', '53300',
+])
+
+// kafkajs errors that mean the cluster cannot be reached or is electing/loading, not that the request is wrong.
+// Every other kafkajs error (MESSAGE_TOO_LARGE, INVALID_RECORD, CORRUPT_MESSAGE, …) would fail again the same way:
+// retrying it forever would stall its partition, so it counts against the message like any other failure.
+const KAFKA_UNAVAILABLE = new Set([
+  'KafkaJSConnectionError', 'KafkaJSConnectionClosedError', 'KafkaJSRequestTimeoutError', 'KafkaJSBrokerNotFound',
+  'KafkaJSMetadataNotLoaded', 'KafkaJSTopicMetadataNotLoaded', 'KafkaJSGroupCoordinatorNotFound', 'KafkaJSLockTimeout',
+])
 
 /** True when the failure is an unavailable PostgreSQL, Kafka or registry rather than the message itself. */
 export function isInfraError(error: unknown): boolean {
   for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
-    if (e instanceof FacteurError && e.code === 'INFRA_UNAVAILABLE') return true
+    if (e instanceof FacteurError) {
+      if (e.code === 'INFRA_UNAVAILABLE') return true
+      if (e.code === 'EVENT_TOO_LARGE') return false
+    }
     const code = (e as { code?: unknown }).code
     if (typeof code === 'string' && INFRA_CODES.has(code)) return true
     const name = (e as { name?: unknown }).name
-    if (typeof name === 'string' && name.startsWith('KafkaJS')) return true
+    if (typeof name === 'string' && KAFKA_UNAVAILABLE.has(name)) return true
+    // A broker-side error kafkajs marks retriable (leader election, NOT_ENOUGH_REPLICAS, coordinator loading, …).
+    if (name === 'KafkaJSProtocolError' && (e as { retriable?: unknown }).retriable === true) return true
     if (/Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect/i.test(String((e as Error).message))) return true
   }
   return false
@@ -112,7 +132,7 @@ export async function runConsumer<K extends TopicKey>(deps: Deps, spec: Consumer
     log.error({ documentId: message.key, topic: message.topic, offset: message.offset, dlq, err: error }, 'message dead-lettered after retries')
   }
 
-  await consumer.run(async (message) => {
+  await consumer.run(async (message, { heartbeat }) => {
     for (let attempt = 1; ; attempt++) {
       try {
         await processOnce(message)
@@ -124,6 +144,8 @@ export async function runConsumer<K extends TopicKey>(deps: Deps, spec: Consumer
           // Not the message's fault: wait and try again, forever, without committing (never dead-lettered).
           log.warn({ documentId: message.key, topic: message.topic, err: error, attempt }, 'infrastructure unavailable; will retry')
           await sleep(retryDelay(Math.min(attempt, 6)))
+          // Stay in the group while waiting (PostgreSQL down, broker up): no rebalance, no second instance taking over.
+          await heartbeat().catch(() => {})
           continue
         }
         if (attempt >= config.consumerAttempts || message.topic.endsWith('.dlq')) {

@@ -7,6 +7,8 @@ import { loadDocument } from '../kit/claim-check.js'
 import { safeParse, documentText } from '../kit/safe-xml.js'
 import type { Deps } from '../kit/deps.js'
 import { createValidationPool } from './pool.js'
+import { storeAllFindings } from './store.js'
+import { capFindings } from '../../schemas/event-limits.js'
 
 export async function startValidation(deps: Deps) {
   const pool = await createValidationPool({ size: deps.config.validationWorkers || undefined, engine: deps.config.validationEngine, onProgress: (m) => deps.log.info(m) })
@@ -23,10 +25,14 @@ export async function startValidation(deps: Deps) {
       const verdict = await pool.validate({ text: documentText(bytes, parsed.doc), syntax: event.syntax })
       const fatal = verdict.findings.filter((f) => f.severity === 'fatal').length
       log.info({ valid: verdict.valid, fatal, findings: verdict.findings.length, ran: verdict.ran, ms: Math.round(performance.now() - started) }, 'validated')
+      // A document can break a rule on each of its thousands of lines: the event carries the first findings (fatal
+      // first) and a count per rule; the complete list goes to PostgreSQL first, so it is there when the status is.
+      const carried = capFindings(verdict.findings)
+      if (carried.truncated) await storeAllFindings(deps.db, event.documentId, 'validation', verdict.findings)
       return [emit('validated', {
         eventId: `${event.documentId}:validated`, documentId: event.documentId, partnerId: event.partnerId,
         syntax: event.syntax, keys: event.keys, verdict: verdict.valid ? 'VALID' : 'INVALID',
-        packs: verdict.ran, findings: verdict.findings, validatedAt: Date.now(),
+        packs: verdict.ran, findings: carried.findings, validatedAt: Date.now(),
       })]
     },
   })

@@ -94,7 +94,8 @@ export async function startKafka(options: { dir: string; logFile: string; detach
   const jvm = ['-Xms128m', '-Xmx512m', '-XX:+ExitOnOutOfMemoryError', `-Dlog4j2.configurationFile=${log4jFile}`, '-cp', classpath]
   // `format --ignore-formatted` is a no-op on a data dir formatted before (Kafka 4 needs it before first start).
   const clusterId = randomBytes(16).toString('base64url')
-  await run(java, [...jvm, 'kafka.tools.StorageTool', 'format', '--standalone', '-t', clusterId, '-c', configFile, '--ignore-formatted'], { maxBuffer: 4 * 1024 * 1024 })
+  // `--cluster-id=<id>`, not `-t <id>`: a base64url id may start with '-', which argparse takes for an option.
+  await run(java, [...jvm, 'kafka.tools.StorageTool', 'format', '--standalone', `--cluster-id=${clusterId}`, '-c', configFile, '--ignore-formatted'], { maxBuffer: 4 * 1024 * 1024 })
     .catch((error) => { throw new Error(`formatting Kafka's data dir failed: ${(error as { stderr?: string }).stderr ?? error}`, { cause: error }) })
   const server = startServer({ command: java, args: [...jvm, 'kafka.Kafka', configFile], logFile: options.logFile, detached: options.detached })
   const brokers = `127.0.0.1:${ports.brokerPort}`
