@@ -91,7 +91,7 @@ export async function main(argv: string[]): Promise<number> {
   const config = loadConfig(process.env)
   const say = (m: string) => process.stderr.write(`facteur: ${m}\n`)
   const engine = (values.engine as Engine | undefined) ?? config.validationEngine
-  const pool = await createValidationPool({ size: workers ?? (config.validationWorkers || Math.min(files.length || 1, availableParallelism())), engine, onProgress: say })
+  const pool = await createValidationPool({ size: workers ?? (config.validationWorkers || Math.min(files.length || 1, availableParallelism())), engine, timeoutMs: config.validationTimeoutMs, memoryMb: config.validationWorkerMemoryMb, onProgress: say })
   try {
     if (values.packs) {
       for (const p of pool.packs) process.stdout.write(values.json ? `${JSON.stringify(p)}\n` : `${p.pack.padEnd(22)} ${p.version.padEnd(9)} ${p.syntaxes.join(',').padEnd(35)} ${p.engine.padEnd(8)} ${p.title}\n`)
@@ -109,7 +109,7 @@ export async function main(argv: string[]): Promise<number> {
       const parsed = safeParse(bytes, { maxBytes: config.maxDocumentBytes, maxDepth: config.maxXmlDepth })
       if (!parsed.ok) return report({ valid: false, syntax: null, ran: [], findings: [parsed.finding] })
       try {
-        return report(await pool.validate({ text: documentText(bytes, parsed.doc), packs: values.pack, skipSchema: values['skip-schema'] }))
+        return report(await pool.validate({ text: documentText(bytes, parsed.doc), packs: values.pack, skipSchema: values['skip-schema'] }, name))
       } catch (error) {
         return report({ valid: false, syntax: null, ran: [], findings: [{ ruleId: 'FACTEUR-VALIDATION-FAILED', severity: 'fatal', location: '/', message: `not validated: ${(error as Error).message.split('\n')[0]}`, pack: null, line: null }] })
       } finally {

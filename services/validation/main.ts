@@ -11,8 +11,13 @@ import { storeAllFindings } from './store.js'
 import { capFindings } from '../../schemas/event-limits.js'
 
 export async function startValidation(deps: Deps) {
-  const pool = await createValidationPool({ size: deps.config.validationWorkers || undefined, engine: deps.config.validationEngine, onProgress: (m) => deps.log.info(m) })
-  deps.log.info({ workers: pool.size, engine: pool.engine, packs: pool.packs.map((p) => `${p.id}:${p.version}@${p.engine}`) }, 'validation pool ready')
+  const pool = await createValidationPool({
+    size: deps.config.validationWorkers || undefined, engine: deps.config.validationEngine,
+    timeoutMs: deps.config.validationTimeoutMs, memoryMb: deps.config.validationWorkerMemoryMb,
+    onProgress: (m) => deps.log.info(m),
+    onEvent: ({ message, ...event }) => deps.log.warn({ service: 'validation', ...event }, message),
+  })
+  deps.log.info({ workers: pool.size, engine: pool.engine, ...pool.limits, packs: pool.packs.map((p) => `${p.id}:${p.version}@${p.engine}`) }, 'validation pool ready')
   const running = await runConsumer(deps, {
     name: 'validation',
     consumes: ['parsed'],
@@ -22,7 +27,7 @@ export async function startValidation(deps: Deps) {
       // Ingest already parsed these bytes; failing here means the stored document changed: a bug, dead-lettered.
       if (!parsed.ok) throw new Error(`stored document no longer parses: ${parsed.finding.message}`)
       const started = performance.now()
-      const verdict = await pool.validate({ text: documentText(bytes, parsed.doc), syntax: event.syntax })
+      const verdict = await pool.validate({ text: documentText(bytes, parsed.doc), syntax: event.syntax }, event.documentId)
       const fatal = verdict.findings.filter((f) => f.severity === 'fatal').length
       log.info({ valid: verdict.valid, fatal, findings: verdict.findings.length, ran: verdict.ran, ms: Math.round(performance.now() - started) }, 'validated')
       // A document can break a rule on each of its thousands of lines: the event carries the first findings (fatal
