@@ -6,6 +6,8 @@ import { register } from 'tsx/esm/api'
 const commands = {
   validate: '../services/validation/cli.ts',
   audit: '../services/status/audit-cli.ts',
+  dlq: '../services/gateway/dlq-cli.ts',
+  deliveries: '../services/gateway/deliveries-cli.ts',
 }
 
 const [command, ...rest] = process.argv.slice(2)

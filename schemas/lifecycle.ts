@@ -5,7 +5,8 @@
 // 205 Approuvée, 206 Approuvée partiellement, 207 En litige, 208 Suspendue, 209 Complétée, 210 Refusée,
 // 211 Paiement transmis, 212 Encaissée, 213 Rejetée). Statuses of Chorus Pro that the reform does not code
 // (A_RECYCLER, SERVICE_FAIT, MANDATEE, MISE_EN_PAIEMENT) and the hub's own technical states
-// (ECHEC_DISTRIBUTION, EN_ERREUR) have no code.
+// (ECHEC_DISTRIBUTION, EN_ERREUR, and RELANCEE: an operator replayed a failed delivery or a dead letter)
+// have no code.
 export type Actor = 'hub' | 'recipient' | 'sender'
 
 export const statuses = {
@@ -15,6 +16,7 @@ export const statuses = {
   MISE_A_DISPOSITION: { code: '203', by: 'hub' },
   ECHEC_DISTRIBUTION: { code: null, by: 'hub' },
   EN_ERREUR: { code: null, by: 'hub' },
+  RELANCEE: { code: null, by: 'hub' },
   PRISE_EN_CHARGE: { code: '204', by: 'recipient' },
   APPROUVEE: { code: '205', by: 'recipient' },
   APPROUVEE_PARTIELLEMENT: { code: '206', by: 'recipient' },
@@ -54,6 +56,13 @@ export const businessTransitions: Partial<Record<Status, readonly Status[]>> = {
   MISE_EN_PAIEMENT: ['PAIEMENT_TRANSMIS', 'ENCAISSEE'],
   PAIEMENT_TRANSMIS: ['ENCAISSEE'],
 }
+
+/**
+ * Where an operator's replay (a failed delivery retried, a dead letter replayed) records RELANCEE before the
+ * document goes on: from the hub's two technical dead ends, or a replay not yet concluded. From any other
+ * status a replay changes nothing in the history (e.g. a receipt's dead letter of a delivered document).
+ */
+export const replayedFrom: readonly Status[] = ['ECHEC_DISTRIBUTION', 'EN_ERREUR', 'RELANCEE']
 
 export type TransitionContext = { paymentStatusManaged: boolean }
 

@@ -96,16 +96,24 @@ describe('the path of one invoice', () => {
     expect(doc.findings).toEqual([expect.objectContaining({ ruleId: 'FACTEUR-SYNTAX-UNSUPPORTED', message: expect.stringContaining('a UBL Order, not an invoice') })])
   })
 
-  test('a recipient endpoint that keeps failing ends ECHEC_DISTRIBUTION with the last answer', async () => {
+  test('a recipient endpoint that keeps failing ends ECHEC_DISTRIBUTION with a neutral reason; the answer is the admin\'s', async () => {
     const { bytes, address } = await asNewBuyer('ubl-creditnote.xml')
     const server = http.createServer((_req, res) => res.writeHead(503).end('maintenance'))
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
     try {
-      await registerParticipant(address, `http://127.0.0.1:${(server.address() as AddressInfo).port}/inbox`)
+      const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/inbox`
+      await registerParticipant(address, endpoint)
       const posted = await postDocument(bytes)
       const doc = await waitForStatus(posted.json.id, ['ECHEC_DISTRIBUTION', 'MISE_A_DISPOSITION', 'EN_ERREUR', 'REJETEE'])
       expect(doc.status).toBe('ECHEC_DISTRIBUTION')
-      expect(doc.history.at(-1).reason).toMatch(/after 3 attempt\(s\).*HTTP 503: maintenance/)
+      // The sender reads neither the recipient's endpoint nor its answer.
+      const reason = doc.history.at(-1).reason as string
+      expect(reason).toMatch(/^delivery to the recipient failed after 3 attempt\(s\)/)
+      expect(reason).not.toContain('127.0.0.1')
+      expect(reason).not.toContain('maintenance')
+      const jobs = await api('GET', `/v1/admin/deliveries?documentId=${posted.json.id}`, { key: hub().adminKey })
+      expect(jobs.json.deliveries).toEqual([expect.objectContaining({ endpoint, state: 'failed', attempts: 3, lastError: expect.stringContaining('HTTP 503: maintenance') })])
+      expect((await api('GET', `/v1/admin/deliveries?documentId=${posted.json.id}`)).status).toBe(403)
     } finally {
       server.close()
     }

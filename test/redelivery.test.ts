@@ -2,7 +2,7 @@
 // to its dead-letter topic, the document shows EN_ERREUR, and the consumer carries on with the next one.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { randomUUID } from 'node:crypto'
-import { dropFolder, fixture, hub, postDocument, randomSiret, registerParticipant, waitForStatus, withBuyerAddress, withDb } from './helpers.js'
+import { api, dropFolder, fixture, hub, postDocument, randomSiret, registerParticipant, waitForStatus, withBuyerAddress, withDb } from './helpers.js'
 import { connectKafka, type Bus, type Producer } from '../services/kit/kafka.js'
 import { createCodec, type Codec } from '../services/kit/avro.js'
 import { createLogger } from '../services/kit/log.js'
@@ -50,6 +50,13 @@ describe('redelivery and dead letters', () => {
 
     const doc = await waitForStatus(id, ['EN_ERREUR'], 60_000)
     expect(doc.history.at(-1).reason).toMatch(/processing failed in (ingest|status) \(.*document\.received\) after 3 attempt\(s\): .*not a Confluent-framed Avro value/)
+    // Kept for the operator, who cannot replay it as it is: it is not an event of its topic.
+    const letters = await api('GET', `/v1/admin/dead-letters?documentId=${id}`, { key: hub().adminKey })
+    expect(letters.json.deadLetters.length).toBeGreaterThan(0)
+    expect(letters.json.deadLetters.every((d: { replayable: boolean; topic: string }) => !d.replayable && d.topic === topic)).toBe(true)
+    const replay = await api('POST', '/v1/admin/dead-letters/replay', { key: hub().adminKey, body: { documentId: id } })
+    expect(replay.json.replayed).toEqual([])
+    expect(replay.json.skipped[0].reason).toMatch(/not a valid event of its topic/)
 
     const siret = randomSiret()
     const inbox = await dropFolder()

@@ -1,35 +1,22 @@
-// Delivers one document: picks the channel from the endpoint's scheme, tries up to `attempts` times with
-// back-off, and reports each attempt. `sleep` is a parameter so tests do not wait.
+// One delivery attempt: picks the channel from the endpoint's scheme and hands the bytes over once. Retries,
+// back-off and giving up are the job runner's (runner.ts, jobs.ts), never a loop in a Kafka handler.
 import type { Channel, Delivery, DeliveryOutcome } from './channels/channel.js'
-import { backoffDelay } from './backoff.js'
 
 export type Channels = { http: Channel; file: Channel }
 
-export type AttemptReport = { attempt: number; outcome: DeliveryOutcome['outcome']; detail: string }
-
-export type Final = { outcome: 'DELIVERED' | 'FAILED'; attempts: number; detail: string }
-
-export async function deliver(options: {
-  endpoint: string; delivery: Delivery; channels: Channels; attempts: number; backoffMs: number
-  sleep: (ms: number) => Promise<unknown>; onAttempt: (report: AttemptReport) => Promise<void>
-}): Promise<Final> {
+/** `mailbox:` is a structure without an endpoint; an unusable endpoint fails without an attempt. */
+export async function attemptDelivery(endpoint: string, delivery: Delivery, channels: Channels): Promise<DeliveryOutcome> {
   // A structure without an endpoint: the document waits in the hub, where its recipient fetches it (Chorus Pro's
   // "mise à disposition" on the portal). Nothing to send, so it is delivered at once.
-  if (options.endpoint === 'mailbox:') {
-    await options.onAttempt({ attempt: 1, outcome: 'delivered', detail: 'kept in the hub for the recipient to fetch' })
-    return { outcome: 'DELIVERED', attempts: 1, detail: 'kept in the hub for the recipient to fetch' }
-  }
+  if (endpoint === 'mailbox:') return { outcome: 'delivered', detail: 'kept in the hub for the recipient to fetch' }
   let url: URL
-  try { url = new URL(options.endpoint) } catch { return { outcome: 'FAILED', attempts: 0, detail: `endpoint '${options.endpoint}' is not a URL` } }
-  const channel = url.protocol === 'file:' ? options.channels.file : url.protocol === 'http:' || url.protocol === 'https:' ? options.channels.http : null
-  if (!channel) return { outcome: 'FAILED', attempts: 0, detail: `no delivery channel for ${url.protocol} endpoints (use file:, http: or https:)` }
-  let last: DeliveryOutcome = { outcome: 'retry-later', detail: 'not attempted' }
-  for (let attempt = 1; attempt <= options.attempts; attempt++) {
-    last = await channel(url, options.delivery)
-    await options.onAttempt({ attempt, outcome: last.outcome, detail: last.detail })
-    if (last.outcome === 'delivered') return { outcome: 'DELIVERED', attempts: attempt, detail: last.detail }
-    if (last.outcome === 'failed') return { outcome: 'FAILED', attempts: attempt, detail: last.detail }
-    if (attempt < options.attempts) await options.sleep(backoffDelay(attempt, options.backoffMs))
+  try { url = new URL(endpoint) } catch { return { outcome: 'failed', detail: `endpoint '${endpoint}' is not a URL` } }
+  const channel = url.protocol === 'file:' ? channels.file : url.protocol === 'http:' || url.protocol === 'https:' ? channels.http : null
+  if (!channel) return { outcome: 'failed', detail: `no delivery channel for ${url.protocol} endpoints (use file:, http: or https:)` }
+  try {
+    return await channel(url, delivery)
+  } catch (error) {
+    // A channel reports outcomes as values; a throw is a bug in it, retried like any transient failure.
+    return { outcome: 'retry-later', detail: `channel error: ${(error as Error).message}` }
   }
-  return { outcome: 'FAILED', attempts: options.attempts, detail: `gave up after ${options.attempts} attempts; last: ${last.detail}` }
 }

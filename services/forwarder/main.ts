@@ -1,67 +1,71 @@
-// forwarder: consumes `document.routed`, delivers the original bytes to the recipient's endpoint (file: drop
-// folder or HTTP POST) with retries and back-off, and produces `document.delivery` (DELIVERED | FAILED).
-// A document given up on also goes to `document.routed.dlq`, so an operator can replay it once fixed.
-import { setTimeout as sleep } from 'node:timers/promises'
-import { runConsumer, emit, combined, type Running } from '../kit/run-service.js'
+// forwarder: consumes `document.routed` and `document.receipt`, and only records a delivery job for each
+// (PostgreSQL, idempotent) before the offset is committed. The job runner (runner.ts) delivers the original
+// bytes to the endpoint (file: drop folder or HTTP POST) with retries and back-off, off the consumer path,
+// and produces `document.delivery` (DELIVERED | FAILED) through the outbox. A failed delivery stays a job in
+// state `failed` for an operator to retry (`npx facteur deliveries retry`, POST /v1/admin/deliveries/retry).
+import { runConsumer, combined, type Running } from '../kit/run-service.js'
 import { runServiceMain, isEntryPoint } from '../kit/service-main.js'
 import type { Deps } from '../kit/deps.js'
-import { deliver, type Channels } from './deliver.js'
+import { FacteurError } from '../kit/errors.js'
 import { httpChannel } from './channels/http.js'
 import { dropFolderChannel } from './channels/drop-folder.js'
-import { loadReceipt, recordAttempt, recordReceiptDelivery } from './store.js'
-import { loadDocument } from '../kit/claim-check.js'
+import { addJob } from './store.js'
+import { startDeliveryRunner } from './runner.js'
 
-const startDocuments = (deps: Deps, channels: Channels) => {
-  return runConsumer(deps, {
-    name: 'forwarder',
-    consumes: ['routed'],
-    async handle(event, { log, deadLetter }) {
-      const delivery = { documentId: event.documentId, ...(await loadDocument(deps.db, event.documentId)) }
-      const final = await deliver({
-        endpoint: event.endpoint, delivery, channels, sleep,
-        attempts: deps.config.deliveryAttempts, backoffMs: deps.config.deliveryBackoffMs,
-        onAttempt: async (a) => {
-          log[a.outcome === 'delivered' ? 'info' : 'warn']({ endpoint: event.endpoint, ...a }, 'delivery attempt')
-          await recordAttempt(deps.db, event.documentId, event.endpoint, a)
-        },
-      })
-      if (final.outcome === 'FAILED') await deadLetter(`delivery to ${event.endpoint} failed: ${final.detail}`)
-      return [emit('delivery', {
-        eventId: `${event.documentId}:delivery`, documentId: event.documentId, partnerId: event.partnerId,
-        outcome: final.outcome, endpoint: event.endpoint, attempts: final.attempts, detail: final.detail, at: Date.now(),
-      })]
-    },
-  })
-}
+const startDocuments = (deps: Deps) => runConsumer(deps, {
+  name: 'forwarder',
+  consumes: ['routed'],
+  async handle(event, { log }) {
+    const added = await addJob(deps.db, {
+      topicPrefix: deps.config.topicPrefix, kind: 'document', documentId: event.documentId, receiptSequence: 0, partnerId: event.partnerId, endpoint: event.endpoint,
+    })
+    log.debug({ added }, added ? 'delivery job recorded' : 'delivery job already recorded')
+    return []
+  },
+})
 
 /**
- * Receipts to senders that have an endpoint (`document.receipt`): same channels and retries as documents; the
- * outcome is recorded on the receipt (a receipt that cannot be delivered stays available through the API and
- * never changes the document's status).
+ * Receipts to senders that have an endpoint (`document.receipt`): the same jobs, channels and retries as
+ * documents; the outcome is recorded on the receipt, never on the document's status.
  */
-const startReceipts = (deps: Deps, channels: Channels) => {
-  return runConsumer(deps, {
-    name: 'forwarder-receipts',
-    consumes: ['receipt'],
-    async handle(event, { log }) {
-      const xml = await loadReceipt(deps.db, event.documentId, event.sequence)
-      const delivery = { documentId: event.documentId, name: `${event.documentId}.receipt-${event.sequence}`, contentType: 'application/xml', bytes: Buffer.from(xml, 'utf8') }
-      const final = await deliver({
-        endpoint: event.endpoint, delivery, channels, sleep,
-        attempts: deps.config.deliveryAttempts, backoffMs: deps.config.deliveryBackoffMs,
-        onAttempt: async (a) => { log[a.outcome === 'delivered' ? 'info' : 'warn']({ endpoint: event.endpoint, receipt: event.sequence, ...a }, 'receipt delivery attempt') },
-      })
-      await recordReceiptDelivery(deps.db, event.documentId, event.sequence, { delivered: final.outcome === 'DELIVERED', attempts: final.attempts, detail: final.detail })
-      return []
-    },
-  })
-}
+const startReceipts = (deps: Deps) => runConsumer(deps, {
+  name: 'forwarder-receipts',
+  consumes: ['receipt'],
+  async handle(event, { log }) {
+    const added = await addJob(deps.db, {
+      topicPrefix: deps.config.topicPrefix, kind: 'receipt', documentId: event.documentId, receiptSequence: event.sequence, partnerId: event.partnerId, endpoint: event.endpoint,
+    })
+    log.debug({ added, receipt: event.sequence }, added ? 'receipt delivery job recorded' : 'receipt delivery job already recorded')
+    return []
+  },
+})
 
-/** The forwarder: documents to recipients, receipts to senders. */
+/** The forwarder: the two consumers that record jobs, and the runner that delivers them. */
 export async function startForwarder(deps: Deps): Promise<Running> {
-  const channels = { http: httpChannel(deps.config.deliveryTimeoutMs), file: dropFolderChannel }
-  const running = [await startDocuments(deps, channels), await startReceipts(deps, channels)]
-  return combined('forwarder', running)
+  const { config } = deps
+  // The lease must outlast an attempt, or a slow live attempt would be taken by another runner and sent twice.
+  if (config.deliveryLeaseMs <= config.deliveryTimeoutMs) {
+    throw new FacteurError('CONFIG_INVALID', `FACTEUR_DELIVERY_LEASE_MS=${config.deliveryLeaseMs} must exceed FACTEUR_DELIVERY_TIMEOUT_MS=${config.deliveryTimeoutMs} (a job is leased for the whole attempt)`)
+  }
+  const channels = { http: httpChannel({ timeoutMs: config.deliveryTimeoutMs, allowedHosts: config.deliveryAllowedHosts }), file: dropFolderChannel(config.dropRoot) }
+  const runner = startDeliveryRunner({
+    db: deps.db, log: deps.log.child({ service: 'forwarder' }), channels, topicPrefix: config.topicPrefix,
+    concurrency: config.deliveryConcurrency, perEndpoint: config.deliveryPerEndpoint, leaseMs: config.deliveryLeaseMs,
+    pollMs: config.deliveryPollMs, maxAttempts: config.deliveryAttempts, backoffMs: config.deliveryBackoffMs,
+  })
+  let consumers: Running
+  try {
+    consumers = combined('forwarder', [await startDocuments(deps), await startReceipts(deps)])
+  } catch (error) {
+    await runner.stop()
+    throw error
+  }
+  return {
+    name: 'forwarder',
+    async ready() { return (await consumers.ready()) ?? (runner.lastError() ? `delivery runner: ${runner.lastError()}` : null) },
+    // Consumers first (no new jobs), then the runner finishes the attempts under way.
+    async stop() { await consumers.stop(); await runner.stop() },
+  }
 }
 
 if (isEntryPoint(import.meta.url)) await runServiceMain('forwarder', startForwarder)

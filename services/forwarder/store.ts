@@ -1,10 +1,105 @@
-// The forwarder's attempt log: what was tried, when, and what the endpoint said (for operators).
-import type { Db } from '../kit/db.js'
-import type { AttemptReport } from './deliver.js'
+// The forwarder's PostgreSQL side: delivery jobs (added by the consumers, leased and finished by the runner),
+// the attempt log for operators, and the stored receipts it delivers.
+import { inTransaction, type Db, type Tx } from '../kit/db.js'
+import { enqueue } from '../kit/outbox.js'
+import { pickJobs, deliveryEventId, type Transition } from './jobs.js'
 
-export async function recordAttempt(db: Db, documentId: string, endpoint: string, a: AttemptReport): Promise<void> {
-  await db.query('INSERT INTO delivery_attempts (document_id, attempt, endpoint, outcome, detail) VALUES ($1, $2, $3, $4, $5)',
-    [documentId, a.attempt, endpoint, a.outcome, a.detail.slice(0, 2000)])
+/** LISTEN/NOTIFY channel: a job was added or re-armed (the runner wakes at once instead of at its next poll). */
+export const JOBS_CHANNEL = 'facteur_delivery_jobs'
+
+export type JobKind = 'document' | 'receipt'
+
+export type NewJob = { topicPrefix: string; kind: JobKind; documentId: string; receiptSequence: number; partnerId: string; endpoint: string }
+
+export type ClaimedJob = {
+  id: string; kind: JobKind; documentId: string; receiptSequence: number; partnerId: string; endpoint: string
+  generation: number; /** this attempt's number within its generation (1-based) */ attempt: number; owner: string
+}
+
+/**
+ * Records the job for a document or receipt to deliver. Idempotent on its natural key (kind, document,
+ * receipt sequence): a redelivered `routed` or `receipt` event adds nothing, whatever state the job is in.
+ */
+export async function addJob(db: Db, job: NewJob): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `INSERT INTO delivery_jobs (topic_prefix, kind, document_id, receipt_sequence, partner_id, endpoint) VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (kind, document_id, receipt_sequence) DO NOTHING`,
+    [job.topicPrefix, job.kind, job.documentId, job.receiptSequence, job.partnerId, job.endpoint])
+  if (rowCount === 1) await db.query('SELECT pg_notify($1, $2)', [JOBS_CHANNEL, job.topicPrefix])
+  return rowCount === 1
+}
+
+/**
+ * Leases due jobs of `topicPrefix` for `owner`: at most `slots`, at most `perEndpoint` in flight per endpoint
+ * counting the leases of every runner. Claims are serialised per hub by a transaction-level advisory lock,
+ * so the in-flight counts are exact with N forwarders; the lease (locked_until) is what lets another runner
+ * take a job whose runner died mid-attempt. The attempt counter moves at claim time: an attempt that may have
+ * reached the recipient before its runner died counts.
+ */
+export async function claimJobs(db: Db, options: { topicPrefix: string; owner: string; slots: number; perEndpoint: number; leaseMs: number }): Promise<ClaimedJob[]> {
+  if (options.slots <= 0) return []
+  return inTransaction(db, async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`facteur-delivery-claim:${options.topicPrefix}`])
+    const inFlight = new Map((await tx.query<{ endpoint: string; n: number }>(
+      `SELECT endpoint, count(*)::int AS n FROM delivery_jobs WHERE topic_prefix = $1 AND state = 'pending' AND locked_until > now() GROUP BY endpoint`,
+      [options.topicPrefix])).rows.map((r) => [r.endpoint, r.n]))
+    // At most perEndpoint candidates per endpoint, so one recipient's backlog cannot fill the candidate window.
+    const { rows } = await tx.query<{ id: string; endpoint: string }>(
+      `SELECT id, endpoint FROM (
+         SELECT id, endpoint, next_attempt_at, row_number() OVER (PARTITION BY endpoint ORDER BY next_attempt_at, id) AS rank
+           FROM delivery_jobs
+          WHERE topic_prefix = $1 AND state = 'pending' AND next_attempt_at <= now() AND (locked_until IS NULL OR locked_until <= now())
+       ) due WHERE rank <= $2 ORDER BY next_attempt_at, id LIMIT 1000`,
+      [options.topicPrefix, options.perEndpoint])
+    const picked = pickJobs(rows, inFlight, { slots: options.slots, perEndpoint: options.perEndpoint })
+    if (picked.length === 0) return []
+    const claimed = await tx.query<{ id: string; kind: JobKind; document_id: string; receipt_sequence: number; partner_id: string; endpoint: string; generation: number; attempts: number }>(
+      `UPDATE delivery_jobs SET locked_until = now() + make_interval(secs => $2::double precision / 1000), locked_by = $3, attempts = attempts + 1
+        WHERE id = ANY($1::bigint[]) RETURNING id, kind, document_id, receipt_sequence, partner_id, endpoint, generation, attempts`,
+      [picked.map((p) => p.id), options.leaseMs, options.owner])
+    return claimed.rows.map((r) => ({
+      id: r.id, kind: r.kind, documentId: r.document_id, receiptSequence: r.receipt_sequence, partnerId: r.partner_id,
+      endpoint: r.endpoint, generation: r.generation, attempt: r.attempts, owner: options.owner,
+    }))
+  })
+}
+
+/**
+ * Records one attempt and its consequence, in one transaction: the attempt row, the job's new state, and on
+ * a final outcome the `delivery` event (outbox) or the receipt's delivery. Fenced by the lease: if another
+ * runner took the job meanwhile (this one outlived its lease), the job is left to it ('lost'), and only the
+ * attempt is recorded.
+ */
+export async function finishAttempt(db: Db, topicPrefix: string, job: ClaimedJob, t: Transition): Promise<'recorded' | 'lost'> {
+  return inTransaction(db, async (tx) => {
+    if (job.kind === 'document') {
+      await tx.query('INSERT INTO delivery_attempts (document_id, attempt, endpoint, outcome, detail, generation) VALUES ($1, $2, $3, $4, $5, $6)',
+        [job.documentId, job.attempt, job.endpoint, t.state === 'pending' ? 'retry-later' : t.state === 'delivered' ? 'delivered' : 'failed', t.detail.slice(0, 2000), job.generation])
+    }
+    const final = t.state !== 'pending'
+    const { rowCount } = await tx.query(
+      `UPDATE delivery_jobs SET state = $4, next_attempt_at = COALESCE($5, next_attempt_at), locked_until = NULL, locked_by = NULL,
+              last_error = CASE WHEN $4 = 'delivered' THEN NULL ELSE $6 END, finished_at = CASE WHEN $7 THEN now() END
+        WHERE id = $1 AND locked_by = $2 AND generation = $3 AND state = 'pending'`,
+      [job.id, job.owner, job.generation, t.state, t.state === 'pending' ? new Date(t.nextAttemptAt) : null, t.detail.slice(0, 2000), final])
+    if (rowCount !== 1) return 'lost'
+    if (job.kind === 'receipt') await recordReceiptAttempt(tx, job, t)
+    else if (final) {
+      await enqueue(tx, topicPrefix, 'delivery', {
+        eventId: deliveryEventId(job.documentId, job.generation), documentId: job.documentId, partnerId: job.partnerId,
+        outcome: t.state === 'delivered' ? 'DELIVERED' : 'FAILED', endpoint: job.endpoint, attempts: t.attempts, detail: t.detail.slice(0, 2000), at: Date.now(),
+      })
+    }
+    return 'recorded'
+  })
+}
+
+/** A receipt that cannot be delivered stays available through the API and never changes the document's status. */
+async function recordReceiptAttempt(tx: Tx, job: ClaimedJob, t: Transition): Promise<void> {
+  await tx.query(
+    `UPDATE receipts SET delivered_at = CASE WHEN $3 THEN now() END, attempts = attempts + 1, last_error = CASE WHEN $3 THEN NULL ELSE $4 END
+      WHERE document_id = $1 AND sequence = $2`,
+    [job.documentId, job.receiptSequence, t.state === 'delivered', t.detail.slice(0, 2000)])
 }
 
 /** A stored receipt (claim check), by the status event it answers. */
@@ -12,9 +107,4 @@ export async function loadReceipt(db: Db, documentId: string, sequence: number):
   const row = (await db.query<{ xml: string }>('SELECT xml FROM receipts WHERE document_id = $1 AND sequence = $2', [documentId, sequence])).rows[0]
   if (!row) throw new Error(`receipt ${documentId}#${sequence} is not in the receipts table`)
   return row.xml
-}
-
-export async function recordReceiptDelivery(db: Db, documentId: string, sequence: number, outcome: { delivered: boolean; attempts: number; detail: string }): Promise<void> {
-  await db.query('UPDATE receipts SET delivered_at = CASE WHEN $3 THEN now() END, attempts = attempts + $4, last_error = CASE WHEN $3 THEN NULL ELSE $5 END WHERE document_id = $1 AND sequence = $2',
-    [documentId, sequence, outcome.delivered, outcome.attempts, outcome.detail.slice(0, 2000)])
 }

@@ -1,14 +1,13 @@
 // Transactional outbox (the gateway's half of "accepted means durable"): the event is written in the same
 // PostgreSQL transaction as the document, and a relay publishes committed rows to Kafka afterwards. If Kafka
 // is down when a partner posts, the document is still accepted and its event goes out once Kafka is back.
-import type pg from 'pg'
 import type { Db, Tx } from './db.js'
 import type { Codec } from './avro.js'
-import type { Producer } from './kafka.js'
+import { isRecordRefused, type Producer } from './kafka.js'
 import type { Logger } from './log.js'
 import { topics, topicName, type TopicKey } from '../../schemas/topics.js'
 import type { EventOf } from '../../schemas/events.js'
-import { isInfraError } from './run-service.js'
+import { startPollLoop } from './poll-loop.js'
 
 const CHANNEL = 'facteur_outbox'
 
@@ -29,20 +28,6 @@ export function startOutboxRelay(options: { db: Db; producer: Producer; codec: C
   const ownTopics = Object.values(topics).map((spec) => topicName(options.topicPrefix, spec))
   const log = options.log.child({ component: 'outbox-relay' })
   const batch = options.batch ?? 200
-  let stopped = false
-  let wake: (() => void) | null = null
-  let listener: pg.PoolClient | null = null
-  let lastError: string | null = null
-  let failures = 0
-
-  const listen = async () => {
-    try {
-      listener = await db.connect()
-      listener.on('notification', () => wake?.())
-      listener.on('error', () => { listener = null })
-      await listener.query(`LISTEN ${CHANNEL}`)
-    } catch { listener = null }
-  }
 
   const relayOnce = async (): Promise<number> => {
     const client = await db.connect()
@@ -67,7 +52,10 @@ export function startOutboxRelay(options: { db: Db; producer: Producer; codec: C
       try {
         await producer.send(messages)
       } catch (error) {
-        if (isInfraError(error)) {
+        // Only a refusal of the records themselves is worth looking for the guilty row; anything else (the broker
+        // away, a producer replaced, an error nobody classified) keeps every row queued for the next round:
+        // an accepted document's event is never set aside on a guess.
+        if (!isRecordRefused(error)) {
           await client.query('ROLLBACK')
           await db.query('UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = ANY($1::bigint[])', [rows.map((r) => r.id), String((error as Error).message)])
           throw error
@@ -80,7 +68,7 @@ export function startOutboxRelay(options: { db: Db; producer: Producer; codec: C
             await producer.send([m])
             published.push(m.id)
           } catch (single) {
-            if (isInfraError(single)) break
+            if (!isRecordRefused(single)) break
             log.error({ documentId: m.key, topic: m.topic, bytes: m.value.length, err: single }, 'outbox row refused by Kafka; set aside')
             setAside.push({ id: m.id, error: String((single as Error).message) })
           }
@@ -97,41 +85,16 @@ export function startOutboxRelay(options: { db: Db; producer: Producer; codec: C
     }
   }
 
-  const loop = (async () => {
-    await listen()
-    while (!stopped) {
-      let published = 0
-      try {
-        published = await relayOnce()
-        if (failures > 0) log.info({ after: failures }, 'outbox relay recovered')
-        failures = 0
-        lastError = null
-      } catch (error) {
-        failures++
-        lastError = String((error as Error).message)
-        // Logged on the first failure and then every 20th, so an outage does not flood the log.
-        if (failures === 1 || failures % 20 === 0) log.warn({ err: error, failures }, 'outbox relay cannot publish; documents stay queued')
-      }
-      if (published === batch) continue
-      if (!listener && !stopped) await listen()
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, failures > 0 ? Math.min(pollMs * 2 ** failures, 5_000) : pollMs)
-        wake = () => { clearTimeout(timer); resolve() }
-      })
-      wake = null
-    }
-  })()
+  const loop = startPollLoop({
+    db, channel: CHANNEL, pollMs, log, failing: 'outbox relay cannot publish; documents stay queued',
+    round: async () => (await relayOnce()) === batch,
+  })
 
   return {
-    async stop() {
-      stopped = true
-      wake?.()
-      await loop
-      if (listener) { await listener.query(`UNLISTEN ${CHANNEL}`).catch(() => {}); listener.release() }
-    },
+    stop: () => loop.stop(),
     async pending() {
       return Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM outbox WHERE published_at IS NULL AND set_aside_at IS NULL AND topic = ANY($1)', [ownTopics])).rows[0]?.n ?? 0)
     },
-    lastError: () => lastError,
+    lastError: () => loop.lastError(),
   }
 }

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest'
-import { planChange, rejectionReason, statusCodes, type Change, type HubStatus } from './lifecycle.js'
+import { hubTransitions, planChange, rejectionReason, statusCodes, type Change, type HubStatus } from './lifecycle.js'
+import { replayedFrom } from '../../schemas/lifecycle.js'
 import type { Finding } from '../../schemas/events.js'
 
 const change = (status: HubStatus): Change => ({ status, reason: null, findings: [], at: 2000 })
@@ -36,6 +37,20 @@ describe('the hub lifecycle', () => {
 
   test('a document parked in EN_ERREUR and replayed can still be delivered', () => {
     expect(planChange(history('DEPOSEE', 'EN_ERREUR'), change('MISE_A_DISPOSITION'), 0).append).toHaveLength(1)
+  })
+
+  test('a failed delivery leaves ECHEC_DISTRIBUTION only through a replay (RELANCEE), then is delivered', () => {
+    expect(planChange(history('DEPOSEE', 'ECHEC_DISTRIBUTION'), change('MISE_A_DISPOSITION'), 0).append).toEqual([])
+    expect(planChange(history('DEPOSEE', 'ECHEC_DISTRIBUTION', 'RELANCEE'), change('MISE_A_DISPOSITION'), 0).append).toEqual([change('MISE_A_DISPOSITION')])
+  })
+
+  test.each(['REJETEE', 'A_RECYCLER', 'MISE_A_DISPOSITION', 'ECHEC_DISTRIBUTION', 'EN_ERREUR'] as const)('a replayed document (RELANCEE) may end %s', (status) => {
+    expect(planChange(history('DEPOSEE', 'EN_ERREUR', 'RELANCEE'), change(status), 0).append).toEqual([change(status)])
+  })
+
+  test('every status a replay starts from moves to RELANCEE in the hub table', () => {
+    for (const from of replayedFrom) expect(hubTransitions[from as HubStatus], from).toContain('RELANCEE')
+    expect(planChange(history('DEPOSEE', 'MISE_A_DISPOSITION'), change('RELANCEE'), 0).append).toEqual([])
   })
 
   test('codes are the reform’s lifecycle codes where one exists', () => {

@@ -7,7 +7,7 @@
 import type { Finding } from '../../schemas/events.js'
 import { statuses } from '../../schemas/lifecycle.js'
 
-export type HubStatus = 'DEPOSEE' | 'REJETEE' | 'A_RECYCLER' | 'MISE_A_DISPOSITION' | 'ECHEC_DISTRIBUTION' | 'EN_ERREUR'
+export type HubStatus = 'DEPOSEE' | 'REJETEE' | 'A_RECYCLER' | 'MISE_A_DISPOSITION' | 'ECHEC_DISTRIBUTION' | 'EN_ERREUR' | 'RELANCEE'
 
 export const statusCodes: Record<HubStatus, string | null> = {
   DEPOSEE: statuses.DEPOSEE.code,
@@ -16,13 +16,17 @@ export const statusCodes: Record<HubStatus, string | null> = {
   A_RECYCLER: statuses.A_RECYCLER.code,
   ECHEC_DISTRIBUTION: statuses.ECHEC_DISTRIBUTION.code,
   EN_ERREUR: statuses.EN_ERREUR.code,
+  RELANCEE: statuses.RELANCEE.code,
 }
 
 /** What the hub may move a document to, from each status. Absent: a final state for the hub. */
 export const hubTransitions: Partial<Record<HubStatus, HubStatus[]>> = {
   DEPOSEE: ['REJETEE', 'A_RECYCLER', 'MISE_A_DISPOSITION', 'ECHEC_DISTRIBUTION', 'EN_ERREUR'],
-  // A parked document that an operator replays may still go on to any outcome.
-  EN_ERREUR: ['REJETEE', 'A_RECYCLER', 'MISE_A_DISPOSITION', 'ECHEC_DISTRIBUTION'],
+  // A parked document that an operator replays may still go on to any outcome. RELANCEE (the replay, recorded
+  // by the operator's command: see replayedFrom in schemas/lifecycle.ts) is where ECHEC_DISTRIBUTION leaves.
+  EN_ERREUR: ['REJETEE', 'A_RECYCLER', 'MISE_A_DISPOSITION', 'ECHEC_DISTRIBUTION', 'RELANCEE'],
+  ECHEC_DISTRIBUTION: ['RELANCEE'],
+  RELANCEE: ['REJETEE', 'A_RECYCLER', 'MISE_A_DISPOSITION', 'ECHEC_DISTRIBUTION', 'EN_ERREUR', 'RELANCEE'],
 }
 
 export type Change = { status: HubStatus; reason: string | null; findings: Finding[]; at: number }

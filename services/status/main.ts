@@ -1,7 +1,7 @@
-// status: consumes every stage's outcome (and the dead-letter topics), keeps each document's append-only,
-// hash-chained lifecycle in PostgreSQL and queues every change for `document.status`, the auditors' stream
-// (through the outbox, like the business statuses the gateway records).
-import { runConsumer, emit, combined, type Running } from '../kit/run-service.js'
+// status: consumes every stage's outcome (and every dead-letter topic, each letter kept in table dead_letters),
+// keeps each document's append-only, hash-chained lifecycle in PostgreSQL and queues every change for
+// `document.status`, the auditors' stream (through the outbox, like the business statuses the gateway records).
+import { runConsumer, emit, combined, isInfraError, type Running } from '../kit/run-service.js'
 import { runServiceMain, isEntryPoint } from '../kit/service-main.js'
 import type { Deps } from '../kit/deps.js'
 import type { EventOf } from '../../schemas/events.js'
@@ -9,6 +9,8 @@ import { rejectionReason, type Change } from './lifecycle.js'
 import { applyChange, type Facts } from './store.js'
 import { buildReceipt } from './receipts.js'
 import { receiptContext, storeReceipt } from './receipts-store.js'
+import { documentExists, recordDeadLetter } from './dead-letters.js'
+import { topics, topicName, type TopicKey } from '../../schemas/topics.js'
 
 type Watched = 'received' | 'rejected' | 'validated' | 'routed' | 'unroutable' | 'delivery'
 
@@ -46,11 +48,22 @@ export function changeFor(topic: Watched, event: EventOf[Watched]): { change: Ch
       const e = event as EventOf['delivery']
       return e.outcome === 'DELIVERED'
         ? { change: { status: 'MISE_A_DISPOSITION', reason: null, findings: [], at: e.at }, facts: {} }
-        : { change: { status: 'ECHEC_DISTRIBUTION', reason: `delivery to ${e.endpoint} failed after ${e.attempts} attempt(s): ${e.detail ?? ''}`, findings: [], at: e.at ?? now }, facts: {} }
+        : { change: { status: 'ECHEC_DISTRIBUTION', reason: deliveryFailedReason(e.attempts), findings: [], at: e.at ?? now }, facts: {} }
     }
   }
 }
 
+/**
+ * The sender's reason for ECHEC_DISTRIBUTION: neutral. The recipient's endpoint and its answers are the
+ * recipient's and the operator's business (delivery_attempts, the admin API), never the sender's.
+ */
+export const deliveryFailedReason = (attempts: number) =>
+  `delivery to the recipient failed after ${attempts} attempt(s); the hub operator can retry it once the recipient's side is fixed`
+
+/** Topics whose consumers are stages of a document's processing: their dead letters make it EN_ERREUR. */
+const stageTopics: readonly TopicKey[] = ['received', 'parsed', 'validated', 'routed', 'rejected', 'unroutable', 'delivery']
+/** Also recorded, but a receipt or the auditors' stream failing never changes the document's status. */
+const sideTopics: readonly TopicKey[] = ['status', 'receipt']
 
 const startLifecycle = (deps: Deps) => runConsumer(deps, {
   name: 'status',
@@ -63,10 +76,16 @@ const startLifecycle = (deps: Deps) => runConsumer(deps, {
     return []
   },
   deadLetters: {
-    of: ['received', 'parsed', 'validated', 'routed', 'rejected', 'unroutable', 'delivery'],
+    of: [...stageTopics, ...sideTopics],
     async handle(letter, { log }) {
-      // The forwarder parks documents it gave up on; their status (ECHEC_DISTRIBUTION) comes with the delivery result.
-      if (!letter.documentId || letter.consumer === 'forwarder') return []
+      // Kept for the operator whatever it is (listed and replayed from PostgreSQL), with its event decoded for
+      // the replay; a value that is not an event of its topic cannot be replayed as it is (event null).
+      let event: unknown = null
+      try { event = await deps.codec.decode(letter.topic, letter.value) } catch (error) { if (isInfraError(error)) throw error }
+      const recorded = await recordDeadLetter(deps.db, letter, event)
+      if (recorded) log.warn({ topic: letter.topic, offset: letter.offset, consumer: letter.consumer, replayable: event !== null }, 'dead letter recorded')
+      const stage = stageTopics.some((k) => topicName(deps.config.topicPrefix, topics[k]) === letter.topic)
+      if (!letter.documentId || !stage || !(await documentExists(deps.db, letter.documentId))) return []
       const reason = `processing failed in ${letter.consumer} (${letter.topic}) after ${letter.attempts} attempt(s): ${letter.error.split('\n')[0]}`
       const cause = `dlq:${letter.topic}:${letter.partition}:${letter.offset}`
       const { rows, ignored } = await applyChange(deps.db, deps.config.topicPrefix, letter.documentId, cause, { status: 'EN_ERREUR', reason, findings: [], at: letter.failedAt }, {})

@@ -50,12 +50,12 @@ export const MAX_LINE_RESPONSES = 200
  * - DEPOSEE: the deposit itself is answered synchronously by the gateway (HTTP 202 with the document id);
  *   an MLR says what became of the message, and nothing has yet (the next status will say it: REJETEE,
  *   A_RECYCLER or MISE_A_DISPOSITION). Peppol's optional "AB" acknowledgement would only add traffic.
- * - ECHEC_DISTRIBUTION, EN_ERREUR: the hub's own technical states (delivery given up, processing parked in
+ * - ECHEC_DISTRIBUTION, EN_ERREUR, RELANCEE: the hub's own technical states (RELANCEE: the operator's replay) (delivery given up, processing parked in
  *   a dead-letter topic). The document is neither rejected nor accepted: an operator replays it, and it then
  *   reaches an outcome that does get its receipt. Telling the sender "RE" would make it resubmit a document
  *   the hub still holds (a duplicate), and MLR has no code for "our fault, wait".
  */
-export const NO_RECEIPT: readonly string[] = ['DEPOSEE', 'ECHEC_DISTRIBUTION', 'EN_ERREUR']
+export const NO_RECEIPT: readonly string[] = ['DEPOSEE', 'ECHEC_DISTRIBUTION', 'EN_ERREUR', 'RELANCEE']
 
 /**
  * MLR ResponseCode, UNCL4343 subset of the BIS (AB, AP, RE):

@@ -1,0 +1,4 @@
+// `npx facteur deliveries …` (ops-cli.ts).
+import { runOps } from './ops-cli.js'
+
+export const main = (argv: string[]) => runOps('deliveries', argv)
