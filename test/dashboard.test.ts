@@ -1,7 +1,7 @@
 // The partners' dashboard: a supplier lists what it sent, a public structure what it received, filtered by
 // status, counterpart and dates, page by page; and the counts per status.
 import { describe, expect, test } from 'vitest'
-import { api, fixture, hub, postDocument, randomSiret, waitForStatus, withBuyerAddress } from './helpers.js'
+import { api, fixture, FIXTURE_SELLER, hub, postDocument, randomSiret, waitForStatus, withBuyerAddress } from './helpers.js'
 
 const admin = () => ({ key: hub().adminKey })
 
@@ -11,6 +11,8 @@ describe('dashboard', () => {
     expect((await api('PUT', `/v1/directory/structures/${siret}`, { ...admin(), body: { name: 'Commune', endpoint: null } })).status).toBe(201)
     const recipient = await api('POST', '/v1/partners', { ...admin(), body: { name: `Commune ${siret}`, addresses: [`0009:${siret}`] } })
     const sender = await api('POST', '/v1/partners', { ...admin(), body: { name: `Fournisseur ${siret}`, addresses: [] } })
+    // An operator-style partner without addresses of its own: it sends for the fixture's seller once bound to it.
+    expect((await api('PUT', `/v1/partners/${sender.json.id}/sellers`, { ...admin(), body: { sellers: [`0009:${FIXTURE_SELLER}`] } })).status).toBe(200)
     const s = sender.json.apiKey as string
     const r = recipient.json.apiKey as string
     const ids: string[] = []

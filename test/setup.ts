@@ -4,6 +4,7 @@
 // outside: HTTP, the status topic, the database, the recipients' folders.
 import type { TestProject } from 'vitest/node'
 import { randomBytes } from 'node:crypto'
+import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { loadConfig } from '../services/kit/config.js'
@@ -40,6 +41,13 @@ export default async function setup(project: TestProject) {
     FACTEUR_MAX_DOCUMENT_BYTES: String(2 * 1024 * 1024),
     FACTEUR_DELIVERY_ATTEMPTS: '3',
     FACTEUR_DELIVERY_BACKOFF_MS: '100',
+    // Tests deliver to their own HTTP servers on 127.0.0.1 and to folders under the OS temporary folder: the
+    // admin allows exactly those (localhost stays refused: tenants.test.ts checks the refusal with it).
+    FACTEUR_DELIVERY_ALLOWED_HOSTS: '127.0.0.1',
+    FACTEUR_DROP_ROOT: tmpdir(),
+    // The files poll the API with a few keys as fast as they can; keys.test.ts checks 429 on a gateway of its own.
+    FACTEUR_RATE_LIMIT_PER_SECOND: '100000',
+    FACTEUR_RATE_LIMIT_BURST: '100000',
   })
   const keys = { demo: `fct_${randomBytes(24).toString('base64url')}`, admin: `fct_${randomBytes(24).toString('base64url')}` }
   const log = createLogger(config.logLevel, { run: topicPrefix }, logFile)

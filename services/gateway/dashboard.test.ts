@@ -31,7 +31,7 @@ describe('dashboard filters', () => {
     const { sql, params } = whereClause('p1', { status: [], direction: 'received', counterpart: null, from: null, to: null })
     expect(sql).toContain('d.recipient_address IN (SELECT address FROM partner_addresses WHERE partner_id = $1) AND d.status <> ALL($2)')
     expect(sql).not.toContain('d.partner_id = $1')
-    expect(params[1]).toEqual(['DEPOSEE', 'REJETEE', 'A_RECYCLER', 'ECHEC_DISTRIBUTION', 'EN_ERREUR'])
+    expect(params[1]).toEqual(['DEPOSEE', 'REJETEE', 'A_RECYCLER', 'ECHEC_DISTRIBUTION', 'EN_ERREUR', 'RELANCEE'])
   })
 
   test('parameters are numbered in order of the filters', () => {

@@ -16,15 +16,15 @@ export type Filters = {
 }
 
 /** Statuses a recipient never sees: the document has not reached it. */
-export const NOT_DELIVERED = ['DEPOSEE', 'REJETEE', 'A_RECYCLER', 'ECHEC_DISTRIBUTION', 'EN_ERREUR']
+export const NOT_DELIVERED = ['DEPOSEE', 'REJETEE', 'A_RECYCLER', 'ECHEC_DISTRIBUTION', 'EN_ERREUR', 'RELANCEE']
 
 /**
  * SQL condition on document `d`: the partner (parameter `partner`) received it — delivered to one of its
  * addresses (parameter `notDelivered` bound to NOT_DELIVERED). The one definition of what a recipient sees,
  * used by the dashboard, the document, content and receipts routes, and the status route.
  */
-export const receivedBy = (partner: string, notDelivered: string) =>
-  `d.recipient_address IN (SELECT address FROM partner_addresses WHERE partner_id = ${partner}) AND d.status <> ALL(${notDelivered})`
+export const receivedBy = (partner: string, notDelivered: string, alias = 'd') =>
+  `${alias}.recipient_address IN (SELECT address FROM partner_addresses WHERE partner_id = ${partner}) AND ${alias}.status <> ALL(${notDelivered})`
 
 const one = (q: Record<string, unknown>, key: string): string | null => {
   const v = q[key]

@@ -5,19 +5,28 @@ import { createInterface } from 'node:readline'
 import { inTransaction, type Db } from '../kit/db.js'
 import type { Logger } from '../kit/log.js'
 import { problem, type Problem } from '../kit/problem.js'
-import { generateApiKey, hashApiKey } from './api-keys.js'
+import { generateApiKey, issueKey } from './api-keys.js'
 import { parseAddress } from './participants.js'
 import { parseSiret, parseStructure } from './structures.js'
 import { getStructure, importStructures, upsertStructures } from './directory-store.js'
+import type { Checked } from '../kit/endpoint-policy.js'
 
-type Helpers = { db: Db; log: Logger; admin: RequestHandler; send: (res: Response, p: Problem) => void }
+type Helpers = {
+  db: Db; log: Logger; admin: RequestHandler; send: (res: Response, p: Problem) => void
+  /** The SSRF guard of kit/endpoint-policy.ts with the configured policy (the forwarder checks again when it delivers). */
+  checkEndpoint: (endpoint: string) => Promise<Checked>
+}
 
 const NDJSON = /^application\/(x-)?ndjson\s*(;|$)/i
 
-export function directoryRoutes(app: Express, { db, log, admin, send }: Helpers) {
+export function directoryRoutes(app: Express, { db, log, admin, send, checkEndpoint }: Helpers) {
   app.put('/v1/directory/structures/:siret', admin, express.json({ limit: '1mb' }), async (req, res) => {
     const parsed = parseStructure(String(req.params.siret), req.body)
     if (!parsed.ok) return send(res, problem('INVALID_REQUEST', parsed.message))
+    if (parsed.value.endpoint) {
+      const allowed = await checkEndpoint(parsed.value.endpoint)
+      if (!allowed.ok) return send(res, problem('INVALID_REQUEST', `\`endpoint\` refused: ${allowed.reason}`))
+    }
     const created = await inTransaction(db, (tx) => upsertStructures(tx, [parsed.value]))
     log.info({ siret: parsed.value.siret, services: parsed.value.services.length, active: parsed.value.active }, 'structure registered')
     res.status(created ? 201 : 200).json(await getStructure(db, parsed.value.siret))
@@ -37,7 +46,10 @@ export function directoryRoutes(app: Express, { db, log, admin, send }: Helpers)
       return send(res, problem('UNSUPPORTED_MEDIA_TYPE', 'send one structure per line as application/x-ndjson'))
     }
     const lines = createInterface({ input: req, crlfDelay: Infinity })
-    const report = await importStructures(db, lines, (m) => log.info(m))
+    // One answer per endpoint for the whole file: an import of 100 000 lines names few distinct endpoints.
+    const seen = new Map<string, Promise<Checked>>()
+    const check = (endpoint: string) => seen.get(endpoint) ?? seen.set(endpoint, checkEndpoint(endpoint)).get(endpoint)!
+    const report = await importStructures(db, lines, (m) => log.info(m), check)
     log.info({ ...report, errors: report.errors.length }, 'directory import finished')
     res.json(report)
   })
@@ -66,9 +78,10 @@ export function directoryRoutes(app: Express, { db, log, admin, send }: Helpers)
       const taken = (await tx.query<{ address: string }>('SELECT address FROM partner_addresses WHERE address = ANY($1)', [addresses])).rows
       if (taken.length > 0) return { conflict: `address ${taken.map((t) => t.address).join(', ')} already belongs to another partner` }
       const inserted = await tx.query<{ id: string }>(
-        'INSERT INTO partners (name, role, key_hash) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING RETURNING id', [b.name!.toString().trim(), 'partner', hashApiKey(apiKey)])
+        'INSERT INTO partners (name, role) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING RETURNING id', [b.name!.toString().trim(), 'partner'])
       const id = inserted.rows[0]?.id
       if (!id) return { conflict: `a partner named '${String(b.name).trim()}' already exists` }
+      await issueKey(tx, id, 'issued', apiKey)
       for (const address of addresses) await tx.query('INSERT INTO partner_addresses (address, partner_id) VALUES ($1, $2)', [address, id])
       return { id }
     }).catch((error: { code?: string }) => {

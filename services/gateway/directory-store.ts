@@ -52,7 +52,8 @@ const MAX_LINE = 1024 * 1024
  * one is reported with its line number and the rest go on. Batches of 1000 commit one by one, so a large
  * file shows progress and a failure of the database loses only the batch in flight (the report says so).
  */
-export async function importStructures(db: Db, lines: AsyncIterable<string>, onProgress: (m: string) => void = () => {}): Promise<ImportReport> {
+export async function importStructures(db: Db, lines: AsyncIterable<string>, onProgress: (m: string) => void = () => {},
+  checkEndpoint: (endpoint: string) => Promise<{ ok: true } | { ok: false; reason: string }> = async () => ({ ok: true })): Promise<ImportReport> {
   const started = Date.now()
   const report: ImportReport = { lines: 0, imported: 0, created: 0, updated: 0, failed: 0, errors: [], errorsNotShown: 0, seconds: 0 }
   const fail = (line: number, message: string) => {
@@ -75,6 +76,10 @@ export async function importStructures(db: Db, lines: AsyncIterable<string>, onP
     if (line.length > MAX_LINE) { fail(n, `the line is longer than ${MAX_LINE} characters`); continue }
     const parsed = parseImportLine(line)
     if (!parsed.ok) { fail(n, parsed.message); continue }
+    if (parsed.value.endpoint) {
+      const allowed = await checkEndpoint(parsed.value.endpoint)
+      if (!allowed.ok) { fail(n, `\`endpoint\` refused: ${allowed.reason}`); continue }
+    }
     // A SIRET repeated within one batch: the later line wins, as it would across batches.
     batch.delete(parsed.value.siret)
     batch.set(parsed.value.siret, parsed.value)

@@ -6,6 +6,13 @@ import { pino, destination, type Logger } from 'pino'
 export type { Logger }
 
 export function createLogger(level: string, base: Record<string, unknown> = {}, file?: string): Logger {
-  const options = { level, base: { ...base }, timestamp: pino.stdTimeFunctions.isoTime }
+  // Credentials never reach a log line, whatever object a caller logs: API keys (Authorization), cookies and
+  // the request/response headers that carry them (a logged `req`, an HTTP client error with its request).
+  const redact = {
+    paths: ['authorization', 'headers.authorization', 'headers.cookie', '*.headers.authorization', '*.headers.cookie',
+      '*.*.headers.authorization', '*.*.headers.cookie', 'apiKey', '*.apiKey', 'password', '*.password'],
+    censor: '[redacted]',
+  }
+  const options = { level, base: { ...base }, timestamp: pino.stdTimeFunctions.isoTime, redact }
   return file ? pino(options, destination({ dest: file, mkdir: true, sync: false })) : pino(options)
 }

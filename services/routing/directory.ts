@@ -65,7 +65,14 @@ export async function registerInvoice(db: Db, documentId: string, key: { seller:
   })
 }
 
-/** The addresses a partner registered (`POST /v1/partners`); empty for a partner registered without any. */
-export async function partnerAddresses(db: Db, partnerId: string): Promise<string[]> {
-  return (await db.query<{ address: string }>('SELECT address FROM partner_addresses WHERE partner_id = $1', [partnerId])).rows.map((r) => r.address)
+/** What a partner may send for: its own addresses (`POST /v1/partners`) and the sellers the operator bound to it. */
+export async function partnerBindings(db: Db, partnerId: string): Promise<string[]> {
+  return (await db.query<{ address: string }>(
+    `SELECT address FROM partner_addresses WHERE partner_id = $1
+     UNION SELECT seller FROM partner_sellers WHERE partner_id = $1`, [partnerId])).rows.map((r) => r.address)
+}
+
+/** Who sent `documentId` (the duplicate finding names the earlier document only to its own sender). */
+export async function senderOf(db: Db, documentId: string): Promise<string | null> {
+  return (await db.query<{ partner_id: string }>('SELECT partner_id FROM documents WHERE id = $1', [documentId])).rows[0]?.partner_id ?? null
 }

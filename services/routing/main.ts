@@ -3,13 +3,13 @@
 //   → `document.routed` (recipient, service, endpoint), or
 //   → `document.unroutable` (reasons naming the business term to fix → A_RECYCLER), or
 //   → `document.rejected` when it duplicates an invoice already delivered (same seller, number and year), or
-//     when the sending partner is registered with addresses and the seller is not one of them.
+//     when the seller is not one the sending partner is bound to (its addresses or the operator's list).
 // INVALID documents stop here (status already has their REJETEE).
 import { runConsumer, emit, type Emit } from '../kit/run-service.js'
 import { runServiceMain, isEntryPoint } from '../kit/service-main.js'
 import type { Deps } from '../kit/deps.js'
 import { buyerAddress, buyerSiret, resolveRoute, senderAllowed } from './resolve-route.js'
-import { findRecipient, findStructure, partnerAddresses, registerInvoice, sellerKey } from './directory.js'
+import { findRecipient, findStructure, partnerBindings, registerInvoice, sellerKey, senderOf } from './directory.js'
 
 export const startRouting = (deps: Deps) => runConsumer(deps, {
   name: 'routing',
@@ -18,7 +18,7 @@ export const startRouting = (deps: Deps) => runConsumer(deps, {
     if (event.verdict !== 'VALID') return []
     const { keys } = event
     const base = { documentId: event.documentId, partnerId: event.partnerId }
-    const notAuthorised = senderAllowed(keys, await partnerAddresses(deps.db, event.partnerId))
+    const notAuthorised = senderAllowed(keys, await partnerBindings(deps.db, event.partnerId))
     if (notAuthorised) {
       log.info({ reason: notAuthorised }, 'sender not authorised for this seller')
       return [emit('rejected', {
@@ -34,10 +34,12 @@ export const startRouting = (deps: Deps) => runConsumer(deps, {
     const registration = await registerInvoice(deps.db, event.documentId, { seller: sellerKey(keys, event.partnerId), number: keys.invoiceNumber.trim(), year }, route.ok)
     if (registration.outcome === 'duplicate') {
       log.info({ duplicateOf: registration.of, invoiceNumber: keys.invoiceNumber }, 'duplicate')
+      // Another partner bound to the same seller may have sent the first one: its id is not this sender's to see.
+      const earlier = (await senderOf(deps.db, registration.of)) === event.partnerId ? ` as document ${registration.of}` : ''
       return [emit('rejected', {
         ...base, eventId: `${event.documentId}:rejected`, stage: 'routing', rejectedAt: Date.now(),
         findings: [{ ruleId: 'FACTEUR-DUPLICATE', severity: 'fatal', location: '/', pack: null, line: null,
-          message: `invoice number ${keys.invoiceNumber} (BT-1) of ${year} from this seller was already delivered as document ${registration.of}; a corrected invoice needs a new number, or a credit note` }],
+          message: `invoice number ${keys.invoiceNumber} (BT-1) of ${year} from this seller was already delivered${earlier}; a corrected invoice needs a new number, or a credit note` }],
       })]
     }
     if (!route.ok) {

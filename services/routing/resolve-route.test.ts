@@ -97,12 +97,27 @@ describe('B2G: to a public structure by SIRET, service code and commitment numbe
   })
 })
 
-describe('the addresses a partner sends from', () => {
+describe('the sellers a partner sends for (its addresses and the operator\'s list)', () => {
   const seller = (endpoint: DocumentKeys['seller']['endpoint'], legalId: DocumentKeys['seller']['legalId'] = null): DocumentKeys =>
     ({ ...keys({}), seller: { name: 'Fournisseur', legalId, vatId: null, endpoint } })
 
-  test('a partner without addresses is not restricted', () => {
-    expect(senderAllowed(seller(null), [])).toBeNull()
+  test.each([
+    ['with a SIRET', seller(null, { scheme: '0009', value: SIRET }), `0009:${SIRET}`],
+    ['with an electronic address', seller({ scheme: '0088', value: '5790000435975' }), '0088:5790000435975'],
+    ['without any identifier', seller(null), 'a seller without identifier'],
+  ])('a partner bound to nothing may not send for a seller %s, and is told how to be bound', (_case, keys, named) => {
+    const refused = senderAllowed(keys, [])
+    expect(refused).toMatchObject({ code: 'SENDER_NOT_AUTHORISED', field: 'BT-34' })
+    expect(refused?.message).toContain(named)
+    expect(refused?.message).toContain('PUT /v1/partners/{id}/sellers')
+  })
+
+  test('a SIRET in the seller legal identifier of another scheme is not a SIRET binding', () => {
+    expect(senderAllowed(seller(null, { scheme: '0002', value: SIRET }), [`0009:${SIRET}`])).not.toBeNull()
+  })
+
+  test('identifiers compare in lower case, as the bindings are stored', () => {
+    expect(senderAllowed(seller({ scheme: 'EM', value: 'Factures@Example.FR' }), ['em:factures@example.fr'])).toBeNull()
   })
 
   test('the seller electronic address (BT-34) or its SIRET (BT-30, 0009) must be one of them', () => {

@@ -91,20 +91,33 @@ export function resolveRoute(keys: DocumentKeys, found: { structure: Structure |
 }
 
 /**
- * A partner registered with addresses sends from those addresses only: the seller's electronic address
- * (BT-34) or, for a French seller, its SIRET (BT-30, scheme 0009) must be one of them. A partner registered
- * without addresses (an operator sending for its clients, or the demo partner) is not restricted.
+ * A partner sends only for the sellers it is bound to: its own addresses (`POST /v1/partners`) and the
+ * sellers the operator listed for it (`PUT /v1/partners/{id}/sellers`). The seller's electronic address
+ * (BT-34) or, for a French seller, its SIRET (BT-30, scheme 0009) must be one of them. A partner bound to
+ * nothing sends for nobody: otherwise it could send as any seller and take that seller's invoice numbers
+ * first (the duplicate rule would then reject the real seller's invoice).
  */
-export function senderAllowed(keys: DocumentKeys, addresses: string[]): RoutingReason | null {
-  if (addresses.length === 0) return null
+export function senderAllowed(keys: DocumentKeys, bound: string[]): RoutingReason | null {
+  const candidates = sellerIdentifiers(keys)
+  if (bound.length === 0) {
+    return {
+      code: 'SENDER_NOT_AUTHORISED', field: 'BT-34',
+      message: `this partner is bound to no seller, so it may not send for ${candidates.join(', ') || 'a seller without identifier'}; the operator binds it to its sellers (PUT /v1/partners/{id}/sellers, or its addresses at registration)`,
+    }
+  }
+  if (candidates.some((a) => bound.includes(a))) return null
+  return {
+    code: 'SENDER_NOT_AUTHORISED', field: 'BT-34',
+    message: `the seller (${candidates.join(', ') || 'no electronic address or SIRET'}) is not one this partner sends for (${bound.slice(0, 5).join(', ')}${bound.length > 5 ? ', …' : ''}); the operator adds it with PUT /v1/partners/{id}/sellers`,
+  }
+}
+
+/** The seller's identifiers a binding can name: its electronic address (BT-34) and its SIRET (BT-30, scheme 0009). */
+export function sellerIdentifiers(keys: DocumentKeys): string[] {
   const { endpoint, legalId } = keys.seller
-  const candidates = [
+  const ids = [
     endpoint?.scheme && endpoint.value.trim() ? `${endpoint.scheme.trim()}:${endpoint.value.trim()}`.toLowerCase() : null,
     legalId?.scheme?.trim() === SIRET_SCHEME && legalId.value.trim() ? `${SIRET_SCHEME}:${legalId.value.trim()}` : null,
   ].filter((a): a is string => a !== null)
-  if (candidates.some((a) => addresses.includes(a))) return null
-  return {
-    code: 'SENDER_NOT_AUTHORISED', field: 'BT-34',
-    message: `the seller (${candidates.join(', ') || 'no electronic address'}) is not one of the addresses this partner sends from (${addresses.slice(0, 5).join(', ')}${addresses.length > 5 ? ', …' : ''})`,
-  }
+  return [...new Set(ids)]
 }

@@ -1,5 +1,13 @@
 // HTTP(S) delivery: POST of the original bytes. The document id travels in `X-Facteur-Document-Id` (and as
 // `Idempotency-Key`) so a recipient can de-duplicate the redeliveries that at-least-once implies.
+// SSRF guard at connect time (kit/endpoint-policy.ts): the host is resolved here, every address checked, and
+// the socket connects to those checked addresses only (a pinned lookup), so a DNS answer that changed since
+// registration (DNS rebinding) cannot send the hub to loopback, a private network or a metadata service.
+// Redirects are not followed: a 3xx is a permanent failure, never a second, unchecked destination.
+import http from 'node:http'
+import https from 'node:https'
+import type { LookupFunction } from 'node:net'
+import { checkHost, hostOf, systemResolve, type Resolve } from '../../kit/endpoint-policy.js'
 import type { Channel, DeliveryOutcome } from './channel.js'
 
 /** 408, 425, 429 and 5xx may succeed later (RFC 9110 §15.5.9, §15.6; RFC 6585 §4); other 4xx will not. */
@@ -9,22 +17,53 @@ export function classifyStatus(status: number): DeliveryOutcome['outcome'] {
   return 'failed'
 }
 
-export const httpChannel = (timeoutMs: number): Channel => async (endpoint, delivery) => {
-  try {
-    const res = await fetch(endpoint, {
+export type HttpChannelOptions = {
+  timeoutMs: number
+  /** FACTEUR_DELIVERY_ALLOWED_HOSTS: hosts allowed although they resolve to non-public addresses. */
+  allowedHosts: readonly string[]
+  resolve?: Resolve
+}
+
+/** A lookup that answers only the addresses already checked (net.connect asks for one or, with autoSelectFamily, all). */
+const pinnedLookup = (addresses: { address: string; family: number }[]): LookupFunction => (_host, options, callback) => {
+  const cb = callback as (err: Error | null, address: string | { address: string; family: number }[], family?: number) => void
+  if ((options as { all?: boolean }).all) cb(null, addresses)
+  else cb(null, addresses[0]!.address, addresses[0]!.family)
+}
+
+export const httpChannel = ({ timeoutMs, allowedHosts, resolve = systemResolve }: HttpChannelOptions): Channel => async (endpoint, delivery) => {
+  const checked = await checkHost(hostOf(endpoint), { allowedHosts }, resolve)
+  // Permanent: retrying cannot make a forbidden destination allowed; the operator fixes the endpoint or the list.
+  if (!checked.ok) return { outcome: 'failed', detail: `refused before connecting: ${checked.reason}` }
+  const client = endpoint.protocol === 'https:' ? https : http
+  return new Promise<DeliveryOutcome>((resolveOutcome) => {
+    let settled = false
+    const done = (o: DeliveryOutcome) => { if (!settled) { settled = true; clearTimeout(timer); resolveOutcome(o) } }
+    const req = client.request(endpoint, {
       method: 'POST',
-      headers: { 'content-type': delivery.contentType, 'x-facteur-document-id': delivery.documentId, 'idempotency-key': delivery.name ?? delivery.documentId },
-      body: delivery.bytes,
-      signal: AbortSignal.timeout(timeoutMs),
-      redirect: 'manual',
+      headers: {
+        'content-type': delivery.contentType, 'content-length': String(delivery.bytes.length),
+        'x-facteur-document-id': delivery.documentId, 'idempotency-key': delivery.name ?? delivery.documentId,
+      },
+      lookup: pinnedLookup(checked.addresses),
+      agent: false,
+    }, (res) => {
+      const chunks: Buffer[] = []
+      let size = 0
+      res.on('data', (c: Buffer) => { if (size < 300) { chunks.push(c); size += c.length } })
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8').slice(0, 300)
+        const status = res.statusCode ?? 0
+        done({ outcome: classifyStatus(status), detail: `HTTP ${status}${text ? `: ${text}` : ''}` } as DeliveryOutcome)
+      })
+      res.on('error', (error) => done({ outcome: 'retry-later', detail: `the answer was cut off: ${error.message}` }))
     })
-    const text = (await res.text().catch(() => '')).slice(0, 300)
-    const outcome = classifyStatus(res.status)
-    return { outcome, detail: `HTTP ${res.status}${text ? `: ${text}` : ''}` } as DeliveryOutcome
-  } catch (error) {
-    const e = error as Error & { cause?: { code?: string; message?: string } }
-    if (e.name === 'TimeoutError') return { outcome: 'retry-later', detail: `no answer within ${timeoutMs} ms` }
-    // fetch reports "fetch failed"; what happened (ECONNREFUSED, bad port, TLS) is in the cause.
-    return { outcome: 'retry-later', detail: `${e.message}: ${e.cause?.code ?? ''} ${e.cause?.message ?? ''}`.trim() }
-  }
+    const timer = setTimeout(() => {
+      done({ outcome: 'retry-later', detail: `no answer within ${timeoutMs} ms` })
+      req.destroy()
+    }, timeoutMs)
+    // ECONNREFUSED, ECONNRESET, TLS errors: the endpoint may come back.
+    req.on('error', (error: Error & { code?: string }) => done({ outcome: 'retry-later', detail: `${error.code ?? 'error'}: ${error.message}` }))
+    req.end(delivery.bytes)
+  })
 }
