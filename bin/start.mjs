@@ -23,5 +23,13 @@ if (!existsSync(installed) || statSync(installed).mtimeMs < statSync(lock).mtime
   }
 }
 const hub = spawn(process.execPath, ['--import', 'tsx', join(root, 'services/hub/main.ts'), ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' })
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => hub.kill(signal))
+// The hub stops itself within FACTEUR_SHUTDOWN_TIMEOUT_MS (services/hub/main.ts); this is the backstop should it
+// hang anyway (its servers then die with their watchdog, see services/hub/local/processes.ts).
+const shutdownTimeoutMs = Number(process.env.FACTEUR_SHUTDOWN_TIMEOUT_MS) || 20_000
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    hub.kill(signal)
+    setTimeout(() => hub.kill('SIGKILL'), shutdownTimeoutMs + 10_000).unref()
+  })
+}
 hub.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)))

@@ -68,6 +68,7 @@ describe('reading documents', () => {
   test('health and readiness answer', async () => {
     expect((await api('GET', '/healthz', { key: null })).status).toBe(200)
     const ready = await api('GET', '/readyz', { key: null })
-    expect(ready.json).toEqual({ status: 'ready', failures: {} })
+    // The outbox backlog is part of the answer (issue 10 §6): nothing pending at rest.
+    expect(ready.json).toMatchObject({ status: 'ready', failures: {}, outbox: { pending: expect.any(Number), oldestPendingSeconds: expect.any(Number), setAside: expect.any(Number) } })
   })
 })

@@ -3,7 +3,9 @@
 import type { AddressInfo } from 'node:net'
 import { createApp } from './app.js'
 import { startOutboxRelay } from '../kit/outbox.js'
-import { infraChecks } from '../kit/health.js'
+import { infraChecks, withinTime } from '../kit/health.js'
+import { startHousekeeping } from '../kit/housekeeping.js'
+import { backlogProblem, collectMetrics, outboxBacklog, renderPrometheus } from './metrics.js'
 import { runServiceMain, isEntryPoint } from '../kit/service-main.js'
 import type { Deps } from '../kit/deps.js'
 import type { Running } from '../kit/run-service.js'
@@ -12,12 +14,29 @@ export async function startGateway(deps: Deps, extraChecks: Running['ready'][] =
   const { config, db, producer, codec } = deps
   const log = deps.log.child({ service: 'gateway' })
   const relay = startOutboxRelay({ db, producer, codec, log, pollMs: config.outboxPollMs, topicPrefix: config.topicPrefix })
+  // Old inbox and outbox rows go here (one place for the hub and for a gateway run alone); see housekeeping.ts.
+  const housekeeping = startHousekeeping({ db, log, intervalMs: config.housekeepingIntervalMs, retentionDays: config.retentionDays })
+  const backlog = () => withinTime(outboxBacklog(db, config.topicPrefix), 2_000, 'the outbox backlog')
   const app = createApp({
     config, db, log,
     checks: {
       ...infraChecks(deps),
-      outbox: async () => relay.lastError(),
+      // The relay's own failure first (it says why); else a backlog too old means events are not getting out.
+      outbox: async () => relay.lastError() ?? backlogProblem(await backlog(), config.outboxReadyMaxAgeMs),
       ...Object.fromEntries(extraChecks.map((check, i) => [`service${i}`, check])),
+    },
+    observe: {
+      readinessDetails: async () => ({ outbox: await backlog() }),
+      metrics: async () => {
+        const deleted = housekeeping.deletedTotal()
+        const lastRun = housekeeping.lastRunAt()
+        return renderPrometheus(await withinTime(collectMetrics(db, config.topicPrefix, [
+          { name: 'facteur_housekeeping_deleted_total', type: 'counter', help: 'Inbox and outbox rows deleted by this gateway\'s housekeeping since it started.',
+            samples: [{ labels: { table: 'processed_events' }, value: deleted.processedEvents }, { labels: { table: 'outbox' }, value: deleted.outbox }] },
+          { name: 'facteur_housekeeping_last_run_timestamp_seconds', type: 'gauge', help: 'When this gateway\'s housekeeping last finished (0: not yet).',
+            samples: [{ value: lastRun ? Math.round(lastRun.getTime() / 1000) : 0 }] },
+        ]), 2_000, 'the metrics'))
+      },
     },
   })
   const server = await new Promise<import('node:http').Server>((resolve, reject) => {
@@ -31,6 +50,7 @@ export async function startGateway(deps: Deps, extraChecks: Running['ready'][] =
     ready: async () => relay.lastError(),
     async stop() {
       await new Promise<void>((resolve) => server.close(() => resolve()))
+      await housekeeping.stop()
       await relay.stop()
     },
   }

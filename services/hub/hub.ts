@@ -14,7 +14,15 @@ import { startForwarder } from '../forwarder/main.js'
 import { startStatus } from '../status/main.js'
 import { upsertPrincipal } from '../gateway/api-keys.js'
 
-export type Hub = { url: string; stop(): Promise<void> }
+/** Sellers (BT-30 SIRET) of the README's example invoice and of test/fixtures: ubl-invoice.xml and cii-invoice.xml. */
+export const DEMO_SELLERS = ['0009:73282932000074', '0009:35600000000048']
+
+export type Hub = {
+  url: string
+  stop(): Promise<void>
+  /** The services whose stop has not finished (for the log when a shutdown deadline passes). */
+  stillStopping(): string[]
+}
 
 // In path order; the gateway comes last so it only accepts documents once every consumer is up.
 const consumers: [string, (deps: Deps) => Promise<Running>][] = [
@@ -25,17 +33,37 @@ export async function startHub(options: { config: Config; log: Logger; keys: { d
   const { config, log } = options
   await ensureDatabase(config.databaseUrl)
   const first = await prepare(config, log, 'hub')
-  await upsertPrincipal(first.db, 'demo', 'partner', options.keys.demo)
-  await upsertPrincipal(first.db, 'admin', 'admin', options.keys.admin)
+  // The demo partner sends for the sellers of the README's example and of test/fixtures (an explicit binding:
+  // a partner bound to nothing may send for no seller). A seeded key that was revoked or has expired since
+  // is not revived (gateway/api-keys.ts): the operator is told to replace it.
+  const seeded = [
+    await upsertPrincipal(first.db, 'demo', 'partner', options.keys.demo, { sellers: DEMO_SELLERS }),
+    await upsertPrincipal(first.db, 'admin', 'admin', options.keys.admin),
+  ]
+  for (const s of seeded.filter((x) => x.key === 'revoked' || x.key === 'expired')) {
+    log.warn({ principal: s.principal.name }, `the ${s.principal.name} key given to the hub (${s.principal.name === 'admin' ? 'FACTEUR_ADMIN_API_KEY' : 'FACTEUR_DEMO_API_KEY'} or keys.json) was ${s.key === 'revoked' ? 'revoked' : 'replaced by a rotation'} and stays invalid; set a new key there (or delete it from keys.json to generate one)`)
+  }
   await first.close()
 
   const started: { running: Running; close: () => Promise<void> }[] = []
+  const pending = new Set<string>()
+  const stopOne = async (s: (typeof started)[number]) => {
+    pending.add(s.running.name)
+    await s.running.stop().catch((err) => log.error({ err, service: s.running.name }, 'stop failed'))
+    await s.close().catch(() => {})
+    pending.delete(s.running.name)
+  }
   const stop = async () => {
-    // Gateway first (no new documents), then the consumers in path order, each finishing its in-flight work.
-    for (const s of [...started].reverse()) {
-      await s.running.stop().catch((err) => log.error({ err, service: s.running.name }, 'stop failed'))
-      await s.close().catch(() => {})
-    }
+    // The gateway first (no new documents), then every consumer at once, each finishing its in-flight message
+    // and committing. At once rather than in path order: during an outage one consumer can be stuck retrying,
+    // and it must not keep the others from committing before the shutdown deadline (what a later stage did
+    // not get to is redelivered at the next start).
+    const all = [...started].reverse()
+    for (const s of all) pending.add(s.running.name)
+    const gateway = all.find((s) => s.running.name === 'gateway')
+    if (gateway) await stopOne(gateway)
+    await Promise.all(all.filter((s) => s !== gateway).map(stopOne))
+    started.length = 0
   }
   try {
     const runs = await Promise.all(consumers.map(async ([name, start]) => {
@@ -46,7 +74,7 @@ export async function startHub(options: { config: Config; log: Logger; keys: { d
     const deps = await prepare(config, log, 'gateway')
     const gateway = await startGateway(deps, runs.map((r) => r.running.ready))
     started.push({ running: gateway, close: deps.close })
-    return { url: gateway.url, stop }
+    return { url: gateway.url, stop, stillStopping: () => [...pending] }
   } catch (error) {
     await stop()
     throw error

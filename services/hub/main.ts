@@ -20,7 +20,16 @@ let stopping = false
 const shutdown = async (code: number) => {
   if (stopping) return
   stopping = true
-  say('facteur: stopping …')
+  say(`facteur: stopping (at most ${base.shutdownTimeoutMs / 1000} s) …`)
+  // The deadline holds even when PostgreSQL or Kafka is down and a service cannot finish or commit: what is
+  // left is named in the log, and the exit handler kills the servers (processes.ts). Messages not committed
+  // are redelivered at the next start (at-least-once; the inboxes make the redelivery change nothing).
+  setTimeout(() => {
+    log.error({ pending: hub?.stillStopping() ?? [], timeoutMs: base.shutdownTimeoutMs },
+      'shutdown deadline passed; exiting with these services still stopping (their uncommitted messages are redelivered at the next start)')
+    say(`facteur: stopped at the ${base.shutdownTimeoutMs / 1000} s deadline; still stopping: ${hub?.stillStopping().join(', ') || 'the servers'}`)
+    process.exit(code || 1)
+  }, base.shutdownTimeoutMs).unref()
   rmSync(join(runDir, 'endpoints.json'), { force: true })
   await hub?.stop().catch(() => {})
   await infra.stop().catch(() => {})
@@ -61,7 +70,7 @@ Facteur is running (${((Date.now() - started) / 1000).toFixed(1)} s; infrastruct
 Try it:
   curl -X PUT ${hub!.url}/v1/directory/participants/0009:21750001600019 \\
        -H 'Authorization: Bearer ${keys.admin}' -H 'Content-Type: application/json' \\
-       -d '{"name": "Mairie de Demo", "endpoint": "file:///tmp/facteur-inbox"}'
+       -d '{"name": "Mairie de Demo", "endpoint": "file://${config.dropRoot}/mairie-de-demo"}'
   sed "s/FCT-2026-0001/FCT-\$(date +%s)/" test/fixtures/ubl-invoice.xml |   # a new invoice number each time
   curl -i -X POST ${hub!.url}/v1/documents -H 'Authorization: Bearer ${keys.demo}' \\
        -H 'Content-Type: application/xml' --data-binary @-

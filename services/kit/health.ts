@@ -5,6 +5,16 @@ import type { Deps } from './deps.js'
 
 export type ReadinessCheck = () => Promise<string | null>
 
+/**
+ * `work`, or a rejection after `ms` naming `what`: PostgreSQL and Kafka clients wait for a connection without
+ * limit during an outage, and a health answer or a scrape must not.
+ */
+export function withinTime<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_resolve, reject) => { timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms / 1000} s`)), ms) })
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer))
+}
+
 /** Runs each check; returns the failures by name (empty when ready). */
 export async function readiness(checks: Record<string, ReadinessCheck>): Promise<Record<string, string>> {
   const failures: Record<string, string> = {}

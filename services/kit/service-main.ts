@@ -40,8 +40,16 @@ export async function runServiceMain(name: string, start: ServiceStart, options:
     const shutdown = async (signal: string) => {
       if (stopping) return
       stopping = true
-      log.info({ signal }, 'stopping: finishing in-flight work')
-      await running.stop()
+      log.info({ signal, timeoutMs: config.shutdownTimeoutMs }, 'stopping: finishing in-flight work')
+      let step = `${name}: in-flight work and commits`
+      // A deadline, since during an outage of PostgreSQL or Kafka the in-flight message cannot finish and the
+      // commit cannot reach the broker: exit anyway; what was not committed is redelivered at the next start.
+      setTimeout(() => {
+        log.error({ pending: step, timeoutMs: config.shutdownTimeoutMs }, 'shutdown deadline passed; exiting (uncommitted messages are redelivered at the next start)')
+        process.exit(1)
+      }, config.shutdownTimeoutMs).unref()
+      await running.stop().catch((err) => log.error({ err }, 'stop failed'))
+      step = 'closing the connections to Kafka and PostgreSQL'
       health?.close()
       await deps.close()
       log.info('stopped')

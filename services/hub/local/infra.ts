@@ -69,7 +69,8 @@ export async function startInfra(options: { runDir: string; log?: (msg: string) 
         say(`Kafka ${KAFKA_VERSION} ready at ${k.brokers} (${((Date.now() - started) / 1000).toFixed(1)} s)`)
         return k
       }),
-      startRegistry({ logFile: join(options.runDir, 'logs', 'registry.log'), say }).then((r) => {
+      // `npm start` keeps the registry's schema ids with the Kafka messages that carry them (registry.ts).
+      startRegistry({ logFile: join(options.runDir, 'logs', 'registry.log'), say, dataDir: options.purpose === 'start' ? join(options.runDir, 'registry') : undefined }).then((r) => {
         stops.push(() => r.server.stop())
         say(`Apicurio Registry ${registryRuntime().version} ready at ${r.url} (${((Date.now() - started) / 1000).toFixed(1)} s)`)
         return r
@@ -89,7 +90,7 @@ export async function infraUp(runDir: string, say: (m: string) => void): Promise
   if (existing) return existing
   const [kafka, registry] = await Promise.all([
     startKafka({ dir: join(runDir, 'kafka'), logFile: join(runDir, 'logs', 'kafka.log'), detached: true, say }),
-    startRegistry({ logFile: join(runDir, 'logs', 'registry.log'), detached: true, say }),
+    startRegistry({ logFile: join(runDir, 'logs', 'registry.log'), detached: true, say, dataDir: join(runDir, 'registry') }),
   ])
   const recorded: Recorded = { kafka: { pid: kafka.server.pid, brokers: kafka.brokers }, registry: { pid: registry.server.pid, url: registry.url }, startedAt: new Date().toISOString() }
   writeFileSync(stateFile(runDir), JSON.stringify(recorded, null, 2))

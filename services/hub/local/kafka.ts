@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url'
 import { randomBytes } from 'node:crypto'
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { Kafka, logLevel } from 'kafkajs'
 import { buildClasspath, cacheDir } from './maven.js'
 import { freePort, portIsFree, startServer, waitUntilReady, type ServerProcess } from './processes.js'
@@ -74,14 +75,16 @@ export type KafkaServer = { brokers: string; server: ServerProcess }
  * Starts a broker with its data in `dir`. A kept data dir keeps its ports (the KRaft voter set records the
  * controller's address), so `npm start` restarts on the same ones.
  */
-export async function startKafka(options: { dir: string; logFile: string; detached?: boolean; say?: (m: string) => void }): Promise<KafkaServer> {
+export async function startKafka(options: { dir: string; logFile: string; detached?: boolean; say?: (m: string) => void; portWaitMs?: number }): Promise<KafkaServer> {
   const say = options.say ?? (() => {})
   const classpath = await kafkaClasspath(KAFKA_VERSION, say)
   mkdirSync(options.dir, { recursive: true })
   const portsFile = join(options.dir, 'ports.json')
   let ports = existsSync(portsFile) ? JSON.parse(readFileSync(portsFile, 'utf8')) as { brokerPort: number; controllerPort: number } : null
-  if (ports && !((await portIsFree(ports.brokerPort)) && (await portIsFree(ports.controllerPort)))) {
-    throw new Error(`Kafka's ports ${ports.brokerPort}/${ports.controllerPort} (kept in ${portsFile}) are taken: another hub runs from this checkout? Stop it, or remove ${options.dir}`)
+  // After a `kill -9` of `npm start`, the previous JVM is stopped by its watchdog (TERM, then KILL after 15 s):
+  // its ports are freed within about 20 s, so wait for them rather than fail a restart that would work.
+  if (ports && !(await portsFreed([ports.brokerPort, ports.controllerPort], options.portWaitMs ?? 25_000))) {
+    throw new Error(`Kafka's ports ${ports.brokerPort}/${ports.controllerPort} (kept in ${portsFile}) are still taken after ${(options.portWaitMs ?? 25_000) / 1000} s: another hub or \`npm run infra:up\` runs from this checkout? Stop it (\`npm run infra:down\`), or remove ${options.dir}`)
   }
   ports ??= { brokerPort: await freePort(), controllerPort: await freePort() }
   writeFileSync(portsFile, JSON.stringify(ports))
@@ -92,8 +95,11 @@ export async function startKafka(options: { dir: string; logFile: string; detach
   writeFileSync(log4jFile, log4j)
   const java = process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin', 'java') : 'java'
   const jvm = ['-Xms128m', '-Xmx512m', '-XX:+ExitOnOutOfMemoryError', `-Dlog4j2.configurationFile=${log4jFile}`, '-cp', classpath]
-  // `format --ignore-formatted` is a no-op on a data dir formatted before (Kafka 4 needs it before first start).
-  const clusterId = randomBytes(16).toString('base64url')
+  // `format --ignore-formatted` is a no-op on a data dir formatted before (Kafka 4 needs it before first start),
+  // but only if given the cluster id recorded there: another id fails with "Invalid cluster.id in
+  // …/meta.properties". So a kept data dir is formatted with its own id (its topics, committed offsets and
+  // unconsumed messages stay), a new one with a fresh id.
+  const clusterId = recordedClusterId(dataDir) ?? randomBytes(16).toString('base64url')
   // `--cluster-id=<id>`, not `-t <id>`: a base64url id may start with '-', which argparse takes for an option.
   await run(java, [...jvm, 'kafka.tools.StorageTool', 'format', '--standalone', `--cluster-id=${clusterId}`, '-c', configFile, '--ignore-formatted'], { maxBuffer: 4 * 1024 * 1024 })
     .catch((error) => { throw new Error(`formatting Kafka's data dir failed: ${(error as { stderr?: string }).stderr ?? error}`, { cause: error }) })
@@ -101,6 +107,24 @@ export async function startKafka(options: { dir: string; logFile: string; detach
   const brokers = `127.0.0.1:${ports.brokerPort}`
   await waitUntilReady('Kafka', server, () => kafkaAnswers(brokers), 90_000)
   return { brokers, server }
+}
+
+/** The cluster id a data dir was formatted with (`cluster.id` in its meta.properties), or null for a new dir. */
+export function recordedClusterId(dataDir: string): string | null {
+  const file = join(dataDir, 'meta.properties')
+  if (!existsSync(file)) return null
+  const id = /^cluster\.id=(.+)$/m.exec(readFileSync(file, 'utf8'))?.[1]?.trim()
+  return id || null
+}
+
+/** Waits up to `timeoutMs` for every port to be free; false if one is still taken then. */
+async function portsFreed(ports: number[], timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    if ((await Promise.all(ports.map(portIsFree))).every(Boolean)) return true
+    if (Date.now() >= deadline) return false
+    await sleep(500)
+  }
 }
 
 /** True when the broker answers a metadata request. */

@@ -66,7 +66,10 @@ export function startServer(options: { command: string; args: string[]; logFile:
     const watchdog = `owner=${process.pid}; me=$$; ( while kill -0 $owner 2>/dev/null && kill -0 $me 2>/dev/null; do sleep 1; done
       if kill -0 $me 2>/dev/null; then kill -TERM $me; n=0; while kill -0 $me 2>/dev/null && [ $n -lt 15 ]; do sleep 1; n=$((n+1)); done; kill -KILL $me 2>/dev/null; fi
     ) >/dev/null 2>&1 & exec "$@"`
-    child = spawn('/bin/sh', ['-c', watchdog, 'facteur-server', options.command, ...options.args], { stdio: ['ignore', out, out], env: options.env ?? process.env, cwd: options.cwd })
+    // Its own process group (detached), so a terminal's Ctrl-C reaches only the hub: the hub stops its services
+    // first (they commit their offsets to this broker) and then the servers, instead of Kafka going away under
+    // them. A `kill -9` of the hub's group still takes the servers down, through the watchdog.
+    child = spawn('/bin/sh', ['-c', watchdog, 'facteur-server', options.command, ...options.args], { stdio: ['ignore', out, out], env: options.env ?? process.env, cwd: options.cwd, detached: true })
     killOwnedOnExit()
   }
   closeSync(out)

@@ -1,7 +1,9 @@
 // Apicurio Registry (Confluent-compatible API under /apis/ccompat/v7) from Maven Central. Its version
 // follows the Java found: 3.3.3 needs Java 21+ (a Temurin JDK under /usr/lib/jvm is used when present);
-// on Java 17 alone, 3.1.7 (the last release built for 17). Storage is in memory: the registry is rebuilt
-// at each start from schemas/, which every service registers at start-up.
+// on Java 17 alone, 3.1.7 (the last release built for 17). With a data dir (`npm start`, `infra:up`), storage is
+// an H2 database file there: a schema id is written into every Kafka message (Confluent wire format), so the ids
+// must survive a restart as the messages do. Without one (tests), storage is in memory and rebuilt from schemas/,
+// which every service registers at start-up.
 import { existsSync, mkdirSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { execFile } from 'node:child_process'
@@ -45,11 +47,17 @@ async function registryHome(version: string, say: (m: string) => void): Promise<
 
 export type RegistryServer = { url: string; server: ServerProcess }
 
-export async function startRegistry(options: { logFile: string; detached?: boolean; say?: (m: string) => void }): Promise<RegistryServer> {
+export async function startRegistry(options: { logFile: string; detached?: boolean; say?: (m: string) => void; dataDir?: string }): Promise<RegistryServer> {
   const say = options.say ?? (() => {})
   const { version, java } = registryRuntime()
   const jar = await registryHome(version, say)
   const [port, managementPort] = [await freePort(), await freePort()]
+  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true })
+  const storage = options.dataDir
+    // DB_CLOSE_ON_EXIT=FALSE: Quarkus closes the pool on shutdown itself; H2's own hook would race it.
+    ? ['-Dapicurio.storage.kind=sql', '-Dapicurio.storage.sql.kind=h2', `-Dapicurio.datasource.url=jdbc:h2:file:${join(options.dataDir, 'registry')};DB_CLOSE_ON_EXIT=FALSE`,
+      '-Dapicurio.datasource.username=sa', '-Dapicurio.datasource.password=sa']
+    : []
   const server = startServer({
     command: java,
     args: [
@@ -58,6 +66,7 @@ export async function startRegistry(options: { logFile: string; detached?: boole
       // 3.2+ serves health and metrics on a management port (9000 by default): bind it to loopback too.
       '-Dquarkus.management.host=127.0.0.1', `-Dquarkus.management.port=${managementPort}`,
       '-Dquarkus.log.category."io.quarkus.http.access-log".level=WARN',
+      ...storage,
       '-jar', jar,
     ],
     logFile: options.logFile,
