@@ -9,16 +9,27 @@ import type { Logger } from '../kit/log.js'
 import { enqueue } from '../kit/outbox.js'
 import { problem, problemContentType, type Problem } from '../kit/problem.js'
 import { readiness, type ReadinessCheck } from '../kit/health.js'
-import { authenticate, bearerToken, type Principal } from './api-keys.js'
+import { authenticate, bearerToken, refusalDetail, type Principal } from './api-keys.js'
+import { createRateLimiter, createSlots, retryAfterSeconds } from './rate-limit.js'
+import { auditRoutes, recordWhenDone } from './audit.js'
+import { keyRoutes } from './key-routes.js'
+import { sellerRoutes } from './seller-routes.js'
+import { checkEndpoint, redactUrl } from '../kit/endpoint-policy.js'
 import { checkDeposit, checkMediaType, mediaTypeOf } from './deposit.js'
 import { parseAddress, parseParticipant } from './participants.js'
 import { directoryRoutes } from './directory-routes.js'
 import { lifecycleRoutes } from './lifecycle-routes.js'
+import { operationsRoutes } from './operations-routes.js'
 import { dashboardRoutes } from './dashboard-routes.js'
 import { NOT_DELIVERED, receivedBy } from './dashboard.js'
 import { openapi } from './openapi.js'
+import { prometheusContentType } from './metrics.js'
 
-export type GatewayDeps = { config: Config; db: Db; log: Logger; checks: Record<string, ReadinessCheck> }
+export type GatewayDeps = {
+  config: Config; db: Db; log: Logger; checks: Record<string, ReadinessCheck>
+  /** The outbox backlog shown in /readyz and the /metrics text (services/gateway/metrics.ts); absent: none. */
+  observe?: { readinessDetails(): Promise<Record<string, unknown>>; metrics(): Promise<string> }
+}
 
 type Authed = Request & { principal: Principal }
 
@@ -26,8 +37,13 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 const send = (res: Response, p: Problem) => res.status(p.status).type(problemContentType).send(JSON.stringify(p))
 
-export function createApp({ config, db, log, checks }: GatewayDeps): express.Express {
+export function createApp({ config, db, log, checks, observe }: GatewayDeps): express.Express {
   const app = express()
+  // Per process: with N gateways a key may make N times the rate (rate-limit.ts says why).
+  const limiter = createRateLimiter({ ratePerSecond: config.rateLimitPerSecond, burst: config.rateLimitBurst })
+  const largeUploads = createSlots(config.maxLargeUploads)
+  const endpointPolicy = { allowedHosts: config.deliveryAllowedHosts, dropRoot: config.dropRoot }
+  const checkEndpointAllowed = (endpoint: string) => checkEndpoint(endpoint, endpointPolicy)
   app.disable('x-powered-by')
   app.set('etag', false)
 
@@ -37,10 +53,19 @@ export function createApp({ config, db, log, checks }: GatewayDeps): express.Exp
       res.set('WWW-Authenticate', 'Bearer realm="facteur"')
       return send(res, problem('UNAUTHENTICATED', 'send your API key as `Authorization: Bearer <key>`'))
     }
-    const principal = await authenticate(db, key)
-    if (!principal) {
+    const authentication = await authenticate(db, key)
+    if (!authentication.ok) {
       res.set('WWW-Authenticate', 'Bearer realm="facteur", error="invalid_token"')
-      return send(res, problem('UNAUTHENTICATED', 'this API key is not known'))
+      return send(res, problem('UNAUTHENTICATED', refusalDetail(authentication)))
+    }
+    const { principal } = authentication
+    // Every request of an admin key is recorded, refused ones included (audit.ts).
+    if (principal.role === 'admin') recordWhenDone(db, log, req, res, principal)
+    const allowed = limiter.take(principal.keyId)
+    if (!allowed.ok) {
+      const seconds = retryAfterSeconds(allowed.retryAfterMs)
+      res.set('Retry-After', String(seconds))
+      return send(res, problem('RATE_LIMITED', `this API key made more than ${config.rateLimitBurst} requests at once or ${config.rateLimitPerSecond} per second on average; retry in ${seconds} s`, { retryAfter: seconds }))
     }
     if (role !== 'any' && principal.role !== role) {
       return send(res, problem('FORBIDDEN', role === 'admin' ? 'this operation needs the admin key' : 'this operation needs a partner key, not the admin key'))
@@ -63,9 +88,17 @@ export function createApp({ config, db, log, checks }: GatewayDeps): express.Exp
   app.get('/readyz', async (_req, res) => {
     const failures = await readiness(checks)
     const ok = Object.keys(failures).length === 0
-    res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'not ready', failures })
+    const details = await observe?.readinessDetails().catch(() => ({})) ?? {}
+    res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'not ready', failures, ...details })
   })
   app.get('/v1/openapi.json', (_req, res) => res.json(openapi))
+  app.get('/metrics', async (_req, res) => {
+    try {
+      res.type(prometheusContentType).send(observe ? await observe.metrics() : '')
+    } catch (error) {
+      send(res, problem('INFRA_UNAVAILABLE', `the metrics could not be read: ${(error as Error).message}`))
+    }
+  })
 
   // POST /v1/documents: media type first (415 without reading the body), then size, then XML safety.
   app.post('/v1/documents',
@@ -76,6 +109,15 @@ export function createApp({ config, db, log, checks }: GatewayDeps): express.Exp
       const declared = Number(req.get('content-length'))
       if (Number.isFinite(declared) && declared > config.maxDocumentBytes) {
         return send(res, problem('DOCUMENT_TOO_LARGE', `the document is ${declared} bytes; the limit is ${config.maxDocumentBytes} bytes`))
+      }
+      // A large body (or one of unknown length) takes an upload slot before a byte of it is read.
+      if (!(Number.isFinite(declared) && req.get('content-length') !== undefined && declared <= config.largeUploadBytes)) {
+        const release = largeUploads.tryAcquire()
+        if (!release) {
+          res.set('Retry-After', '1')
+          return send(res, problem('UPLOADS_BUSY', `${config.maxLargeUploads} uploads over ${config.largeUploadBytes} bytes (or without Content-Length) are being read; retry in 1 s`, { retryAfter: 1 }))
+        }
+        res.once('close', release)
       }
       next()
     },
@@ -130,9 +172,12 @@ export function createApp({ config, db, log, checks }: GatewayDeps): express.Exp
     const notFound = () => send(res, problem('NOT_FOUND', `no document ${id} for this key`))
     if (!UUID.test(id)) return notFound()
     // The sender, the recipient (one of its addresses received it) and the admin see a document.
+    // The resubmission links name another document: only one the caller may see itself (no cross-tenant ids).
     const { rows } = await db.query<{ id: string; status: string; received_at: Date; syntax: string | null; findings: unknown[]; partner_id: string; recipient_address: string | null; service_code: string | null; resubmission_of: string | null; resubmitted_as: string | null }>(
-      `SELECT d.id, d.status, d.received_at, d.syntax, d.findings, d.partner_id, d.recipient_address, d.service_code, d.resubmission_of,
-              (SELECT r.id FROM documents r WHERE r.resubmission_of = d.id ORDER BY r.received_at DESC LIMIT 1) AS resubmitted_as
+      `SELECT d.id, d.status, d.received_at, d.syntax, d.findings, d.partner_id, d.recipient_address, d.service_code,
+              (SELECT o.id FROM documents o WHERE o.id = d.resubmission_of AND (o.partner_id = $2 OR $3 OR (${receivedBy('$2', '$4', 'o')}))) AS resubmission_of,
+              (SELECT r.id FROM documents r WHERE r.resubmission_of = d.id AND (r.partner_id = $2 OR $3 OR (${receivedBy('$2', '$4', 'r')}))
+                ORDER BY r.received_at DESC LIMIT 1) AS resubmitted_as
          FROM documents d
         WHERE d.id = $1 AND (d.partner_id = $2 OR $3
               OR (${receivedBy('$2', '$4')}))`,
@@ -140,8 +185,12 @@ export function createApp({ config, db, log, checks }: GatewayDeps): express.Exp
     const doc = rows[0]
     // Another partner's document answers exactly like a missing one: its existence is not disclosed.
     if (!doc) return notFound()
+    const asRecipient = doc.partner_id !== principal.id && principal.role !== 'admin'
     const history = (await db.query<{ sequence: number; status: string; code: string | null; at: Date; reason: string | null; actor: string }>(
       'SELECT sequence, status, code, at, reason, actor FROM status_history WHERE document_id = $1 ORDER BY sequence', [id])).rows
+      // The hub's reasons (routing, delivery, recycling) are written for the sender and the operator; the
+      // recipient sees the statuses and the reasons of the business statuses the two parties exchange.
+      .map((h) => (asRecipient && h.actor === 'hub' ? { ...h, reason: null } : h))
     res.json({
       id: doc.id,
       status: doc.status,
@@ -188,11 +237,13 @@ export function createApp({ config, db, log, checks }: GatewayDeps): express.Exp
     if (!address.ok) return send(res, problem('INVALID_REQUEST', address.message))
     const body = parseParticipant(req.body)
     if (!body.ok) return send(res, problem('INVALID_REQUEST', body.message))
+    const allowed = await checkEndpointAllowed(body.value.endpoint)
+    if (!allowed.ok) return send(res, problem('INVALID_REQUEST', `\`endpoint\` refused: ${allowed.reason}`))
     const { rows } = await db.query<{ created: boolean }>(
       `INSERT INTO participants (address, name, endpoint) VALUES ($1, $2, $3)
        ON CONFLICT (address) DO UPDATE SET name = EXCLUDED.name, endpoint = EXCLUDED.endpoint, updated_at = now()
        RETURNING (xmax = 0) AS created`, [address.value, body.value.name, body.value.endpoint])
-    log.info({ address: address.value, endpoint: body.value.endpoint }, 'participant registered')
+    log.info({ address: address.value, endpoint: redactUrl(body.value.endpoint) }, 'participant registered')
     res.status(rows[0]?.created ? 201 : 200).json({ address: address.value, ...body.value })
   })
 
@@ -206,8 +257,12 @@ export function createApp({ config, db, log, checks }: GatewayDeps): express.Exp
     res.json({ address: p.address, name: p.name, endpoint: p.endpoint, updatedAt: p.updated_at.toISOString() })
   })
 
-  directoryRoutes(app, { db, log, admin: auth('admin'), send })
+  directoryRoutes(app, { db, log, admin: auth('admin'), send, checkEndpoint: checkEndpointAllowed })
+  keyRoutes(app, { db, log, graceSeconds: config.keyRotationGraceSeconds, any: auth('any'), admin: auth('admin'), send })
+  sellerRoutes(app, { db, log, admin: auth('admin'), send })
+  auditRoutes(app, { db, admin: auth('admin'), send })
   lifecycleRoutes(app, { db, log, topicPrefix: config.topicPrefix, partner: auth('partner'), send })
+  operationsRoutes(app, { db, log, topicPrefix: config.topicPrefix, admin: auth('admin'), send })
 
   app.use((req, res) => send(res, problem('NOT_FOUND', `no route ${req.method} ${req.path}`)))
 

@@ -186,9 +186,9 @@ describe('GET /v1/openapi.json on a running app', () => {
   /** Answers the API-key look-up only: whatever else a handler asks of it fails (500), after the auth checks. */
   const keyOnlyDb = {
     query: async (sql: string, params: unknown[]) => {
-      if (/FROM partners WHERE key_hash/.test(sql)) {
+      if (/FROM api_keys k JOIN partners p ON p.id = k.partner_id WHERE k.key_hash/.test(sql)) {
         const role = params[0] === hashApiKey(keys.partner) ? 'partner' : params[0] === hashApiKey(keys.admin) ? 'admin' : null
-        return { rows: role ? [{ id: '6f1c2a3b-0000-4000-8000-000000000001', name: role, role }] : [] }
+        return { rows: role ? [{ id: '6f1c2a3b-0000-4000-8000-000000000001', name: role, role, key_id: '6f1c2a3b-0000-4000-8000-0000000000k1'.replace('k', '0'), revoked_at: null, expires_at: null, now: new Date() }] : [] }
       }
       throw new Error('openapi.test: no database here')
     },

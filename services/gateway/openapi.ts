@@ -57,7 +57,7 @@ const problemResponse = (description: string, ...types: string[]): Response => (
 })
 
 const statusEnum = [
-  'DEPOSEE', 'REJETEE', 'A_RECYCLER', 'MISE_A_DISPOSITION', 'ECHEC_DISTRIBUTION', 'EN_ERREUR', 'PRISE_EN_CHARGE', 'APPROUVEE',
+  'DEPOSEE', 'REJETEE', 'A_RECYCLER', 'MISE_A_DISPOSITION', 'ECHEC_DISTRIBUTION', 'EN_ERREUR', 'RELANCEE', 'PRISE_EN_CHARGE', 'APPROUVEE',
   'APPROUVEE_PARTIELLEMENT', 'EN_LITIGE', 'SUSPENDUE', 'COMPLETEE', 'REFUSEE', 'SERVICE_FAIT', 'MANDATEE', 'MISE_EN_PAIEMENT',
   'PAIEMENT_TRANSMIS', 'ENCAISSEE',
 ]
@@ -71,6 +71,11 @@ const reasonRequiredStatuses = ['REFUSEE', 'SUSPENDUE', 'EN_LITIGE', 'APPROUVEE_
 const documentId: Parameter = {
   name: 'id', in: 'path', required: true, description: 'The document id given by `POST /v1/documents` (a UUID; anything else answers 404).',
   schema: { type: 'string', format: 'uuid' }, example: '0b9d6c1e-5f7a-4c36-9a51-2f7d1e8f4a10',
+}
+
+const partnerId: Parameter = {
+  name: 'id', in: 'path', required: true, description: 'The partner id given by `POST /v1/partners` (a UUID; anything else answers 404).',
+  schema: { type: 'string', format: 'uuid' }, example: '6f1c2a3b-0000-4000-8000-000000000001',
 }
 
 /** The dashboard filters shared by the list and the summary. */
@@ -110,7 +115,9 @@ export const openapi = {
     { name: 'lifecycle', description: 'Business statuses after delivery (partner key: the recipient or the sender).' },
     { name: 'dashboard', description: 'A partner\'s documents, sent and received (Chorus Pro\'s "tableau de bord").' },
     { name: 'directory', description: 'Participants and public structures (admin key).' },
-    { name: 'partners', description: 'Partners and their API keys (admin key).' },
+    { name: 'partners', description: 'Partners, their API keys and the sellers they send for (admin key).' },
+    { name: 'keys', description: 'API key rotation and revocation, and the admin audit log.' },
+    { name: 'replay', description: 'Dead letters and failed deliveries, listed and replayed (admin key).' },
     { name: 'operations', description: 'Health, readiness and this document (no key).' },
   ],
   security: [{ bearer: [] }],
@@ -124,10 +131,20 @@ export const openapi = {
     '/readyz': {
       get: {
         ...publicOp, operationId: 'getReadiness', tags: ['operations'], summary: 'Readiness',
-        description: 'Runs every readiness check (PostgreSQL, Kafka, the outbox relay, the services), each with 2 s to answer.',
+        description: 'Runs every readiness check (PostgreSQL, Kafka, the outbox relay and its backlog, the services), each with 2 s to answer, and shows the outbox backlog.',
         responses: {
           200: { description: 'Ready.', content: { 'application/json': { schema: ref('schemas', 'Readiness'), example: { status: 'ready', failures: {} } } } },
           503: { description: 'Not ready: `failures` names each failing check (plain JSON, not problem+json).', content: { 'application/json': { schema: ref('schemas', 'Readiness'), example: { status: 'not ready', failures: { kafka: 'timed out after 2 s' } } } } },
+        },
+      },
+    },
+    '/metrics': {
+      get: {
+        ...publicOp, operationId: 'getMetrics', tags: ['operations'], summary: 'Metrics (Prometheus)',
+        description: 'Prometheus text exposition format 0.0.4, read from PostgreSQL when scraped: `facteur_outbox_pending`, `facteur_outbox_oldest_pending_seconds`, `facteur_outbox_set_aside`, `facteur_documents{status}` (every status, zero included), `facteur_housekeeping_deleted_total{table}`, `facteur_housekeeping_last_run_timestamp_seconds`, and the gateway process\'s memory and uptime. 503 when PostgreSQL does not answer.',
+        responses: {
+          200: { description: 'The metrics.', content: { 'text/plain; version=0.0.4': { schema: { type: 'string' }, example: '# HELP facteur_outbox_pending Outbox rows committed and not yet published to Kafka.\n# TYPE facteur_outbox_pending gauge\nfacteur_outbox_pending 0\n' } } },
+          503: problemResponse('PostgreSQL does not answer: the metrics cannot be read.', 'infra-unavailable'),
         },
       },
     },
@@ -167,7 +184,11 @@ export const openapi = {
           413: problemResponse('Larger than `FACTEUR_MAX_DOCUMENT_BYTES` (10 MiB by default), by `Content-Length` or by the bytes read.', 'document-too-large'),
           415: problemResponse('`Content-Type` is neither `application/xml` nor `text/xml` (or is missing); `application/pdf` gets a Factur-X hint.', 'unsupported-media-type'),
           422: problemResponse('The `Idempotency-Key` was already used by this partner for a different body; `documentId` names the first document.', 'idempotency-key-reused'),
-          503: ref('responses', 'Unavailable'),
+          429: ref('responses', 'RateLimited'),
+          503: {
+            ...problemResponse('The document store is unavailable (`infra-unavailable`), or `FACTEUR_MAX_LARGE_UPLOADS` uploads over `FACTEUR_LARGE_UPLOAD_BYTES` (or without `Content-Length`) are being read (`uploads-busy`, refused before the body is read, with `Retry-After`).', 'infra-unavailable', 'uploads-busy'),
+            headers: { 'Retry-After': ref('headers', 'RetryAfter') },
+          },
         },
       },
       get: {
@@ -236,7 +257,7 @@ export const openapi = {
           '| MISE_EN_PAIEMENT | PAIEMENT_TRANSMIS, ENCAISSEE |',
           '| PAIEMENT_TRANSMIS | ENCAISSEE |',
           '',
-          'REFUSEE and ENCAISSEE are final; the hub\'s statuses (DEPOSEE, REJETEE, A_RECYCLER, ECHEC_DISTRIBUTION, EN_ERREUR) allow none. MISE_EN_PAIEMENT only for a structure that manages it (`paymentStatusManaged`).',
+          'REFUSEE and ENCAISSEE are final; the hub\'s statuses (DEPOSEE, REJETEE, A_RECYCLER, ECHEC_DISTRIBUTION, EN_ERREUR, RELANCEE) allow none. MISE_EN_PAIEMENT only for a structure that manages it (`paymentStatusManaged`).',
         ].join('\n'),
         parameters: [documentId],
         requestBody: {
@@ -410,6 +431,208 @@ export const openapi = {
         },
       },
     },
+    '/v1/admin/dead-letters': {
+      get: {
+        operationId: 'listDeadLetters', tags: ['replay'], 'x-facteur-key': 'admin', summary: 'Dead letters of every stage',
+        description: 'Messages a consumer gave up on after its retries (`<topic>.dlq`), as the status service recorded them, newest first. The document of a stage\'s dead letter shows EN_ERREUR. `npx facteur dlq list` shows the same.',
+        parameters: [
+          { name: 'topic', in: 'query', description: 'Only the letters of this topic (`document.validated`, …).', schema: { type: 'string' }, example: 'document.validated' },
+          { name: 'documentId', in: 'query', description: 'Only the letters of this document.', schema: { type: 'string', format: 'uuid' } },
+          { name: 'replayed', in: 'query', description: '`false`: only the letters never replayed; `true`: only the replayed ones. Both when absent.', schema: { type: 'string', enum: ['true', 'false'] } },
+          { name: 'limit', in: 'query', description: 'At most this many (1 to 1000; 100 by default).', schema: { type: 'integer', minimum: 1, maximum: 1000 } },
+        ],
+        responses: {
+          200: {
+            description: 'The dead letters.',
+            content: { 'application/json': { schema: { type: 'object', required: ['deadLetters'], properties: { deadLetters: { type: 'array', items: ref('schemas', 'DeadLetter') } } } } },
+          },
+          400: ref('responses', 'InvalidRequest'),
+          401: ref('responses', 'Unauthenticated'),
+          403: ref('responses', 'Forbidden'),
+          503: ref('responses', 'Unavailable'),
+        },
+      },
+    },
+    '/v1/admin/dead-letters/replay': {
+      post: {
+        operationId: 'replayDeadLetters', tags: ['replay'], 'x-facteur-key': 'admin', summary: 'Replay dead letters once their cause is fixed',
+        description: 'Puts each selected message back on its original topic (through the outbox, in one transaction with the replay\'s record). The consumer that failed on it handles it again; the consumers that had processed it skip it, as they skip any redelivery. A document in EN_ERREUR gets RELANCEE in its history (who replayed which letter), then the outcome of the stage. Exactly one selector: `id` (replayed even if it was before), or `topic`, `documentId` or `"all": true` (the letters never replayed). `npx facteur dlq replay` does the same.',
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object', minProperties: 1, maxProperties: 1,
+                properties: { id: { type: 'string', pattern: '^[0-9]+$' }, topic: { type: 'string' }, documentId: { type: 'string', format: 'uuid' }, all: { const: true } },
+              },
+              example: { topic: 'document.validated' },
+            },
+          },
+        },
+        responses: {
+          200: {
+            description: 'What was replayed, and what was not and why (a message that is not a valid event of its topic cannot be replayed as it is).',
+            content: { 'application/json': { schema: { type: 'object', required: ['replayed', 'skipped'], properties: { replayed: { type: 'array', items: { type: 'object', required: ['id', 'topic', 'documentId'], properties: { id: { type: 'string' }, topic: { type: 'string' }, documentId: { type: ['string', 'null'] } } } }, skipped: { type: 'array', items: ref('schemas', 'Skipped') } } } } },
+          },
+          400: ref('responses', 'InvalidRequest'),
+          401: ref('responses', 'Unauthenticated'),
+          403: ref('responses', 'Forbidden'),
+          413: problemResponse('The JSON body is over 16 kB.', 'document-too-large'),
+          503: ref('responses', 'Unavailable'),
+        },
+      },
+    },
+    '/v1/admin/deliveries': {
+      get: {
+        operationId: 'listDeliveries', tags: ['replay'], 'x-facteur-key': 'admin', summary: 'Delivery jobs, with their endpoint and last error',
+        description: 'The forwarder\'s delivery jobs (documents to recipients, receipts to senders), newest first. The endpoint and the recipient\'s answers are shown here to the admin only; the sender of a document that could not be delivered reads a neutral reason. `npx facteur deliveries list` shows the same.',
+        parameters: [
+          { name: 'state', in: 'query', description: '`pending` (waiting for an attempt), `delivered` or `failed` (given up: ECHEC_DISTRIBUTION).', schema: { type: 'string', enum: ['pending', 'delivered', 'failed'] }, example: 'failed' },
+          { name: 'documentId', in: 'query', description: 'Only the jobs of this document.', schema: { type: 'string', format: 'uuid' } },
+          { name: 'endpoint', in: 'query', description: 'Only the jobs to this endpoint, written as listed.', schema: { type: 'string' } },
+          { name: 'limit', in: 'query', description: 'At most this many (1 to 1000; 100 by default).', schema: { type: 'integer', minimum: 1, maximum: 1000 } },
+        ],
+        responses: {
+          200: {
+            description: 'The jobs.',
+            content: { 'application/json': { schema: { type: 'object', required: ['deliveries'], properties: { deliveries: { type: 'array', items: ref('schemas', 'DeliveryJob') } } } } },
+          },
+          400: ref('responses', 'InvalidRequest'),
+          401: ref('responses', 'Unauthenticated'),
+          403: ref('responses', 'Forbidden'),
+          503: ref('responses', 'Unavailable'),
+        },
+      },
+    },
+    '/v1/admin/deliveries/retry': {
+      post: {
+        operationId: 'retryDeliveries', tags: ['replay'], 'x-facteur-key': 'admin', summary: 'Retry failed deliveries once the endpoint is fixed',
+        description: 'Re-arms each selected failed job: a new round of attempts from zero, due now, with the same `X-Facteur-Document-Id` and `Idempotency-Key`. The document goes ECHEC_DISTRIBUTION → RELANCEE (who retried) → MISE_A_DISPOSITION, or ECHEC_DISTRIBUTION again. A document whose failure is not yet in its history is skipped (retry a moment later). Exactly one selector: `documentId`, `endpoint` or `"all": true`. `npx facteur deliveries retry` does the same.',
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: { type: 'object', minProperties: 1, maxProperties: 1, properties: { documentId: { type: 'string', format: 'uuid' }, endpoint: { type: 'string' }, all: { const: true } } },
+              example: { endpoint: 'https://ap.example.org/inbox' },
+            },
+          },
+        },
+        responses: {
+          200: {
+            description: 'What was retried (with its new round), and what was not and why.',
+            content: { 'application/json': { schema: { type: 'object', required: ['retried', 'skipped'], properties: { retried: { type: 'array', items: { type: 'object', required: ['id', 'documentId', 'kind', 'generation'], properties: { id: { type: 'string' }, documentId: { type: 'string', format: 'uuid' }, kind: { type: 'string', enum: ['document', 'receipt'] }, generation: { type: 'integer' } } } }, skipped: { type: 'array', items: ref('schemas', 'Skipped') } } } } },
+          },
+          400: ref('responses', 'InvalidRequest'),
+          401: ref('responses', 'Unauthenticated'),
+          403: ref('responses', 'Forbidden'),
+          413: problemResponse('The JSON body is over 16 kB.', 'document-too-large'),
+          503: ref('responses', 'Unavailable'),
+        },
+      },
+    },
+    '/v1/keys:rotate': {
+      post: {
+        operationId: 'rotateOwnKey', tags: ['keys'], 'x-facteur-key': 'any', summary: 'Rotate the key this request is made with',
+        description: 'Issues a new key for the caller (partner or admin), shown this once. The key the request was made with keeps working for `FACTEUR_KEY_ROTATION_GRACE_SECONDS` (24 h by default), then answers 401; other keys of the caller are not touched.',
+        responses: {
+          201: { description: 'The new key (shown once) and the key it replaces, with the end of its grace period.', content: { 'application/json': { schema: ref('schemas', 'KeyIssued') } } },
+          401: ref('responses', 'Unauthenticated'),
+          429: ref('responses', 'RateLimited'),
+          503: ref('responses', 'Unavailable'),
+        },
+      },
+    },
+    '/v1/partners/{id}/keys': {
+      get: {
+        operationId: 'listPartnerKeys', tags: ['keys'], 'x-facteur-key': 'admin', summary: 'A partner\'s keys (ids and dates, never the keys or their hashes)',
+        parameters: [partnerId],
+        responses: {
+          200: { description: 'Oldest first.', content: { 'application/json': { schema: ref('schemas', 'KeyList') } } },
+          401: ref('responses', 'Unauthenticated'),
+          403: ref('responses', 'Forbidden'),
+          404: ref('responses', 'NotFound'),
+          429: ref('responses', 'RateLimited'),
+          503: ref('responses', 'Unavailable'),
+        },
+      },
+      post: {
+        operationId: 'rotatePartnerKeys', tags: ['keys'], 'x-facteur-key': 'admin', summary: 'Issue a new key for a partner; its working keys expire after the grace period',
+        description: 'Every key of the partner still working stops after `FACTEUR_KEY_ROTATION_GRACE_SECONDS` (an earlier expiry is kept). To stop a key at once, revoke it.',
+        parameters: [partnerId],
+        responses: {
+          201: { description: 'The new key (shown once) and the keys it replaces.', content: { 'application/json': { schema: ref('schemas', 'KeyIssued') } } },
+          401: ref('responses', 'Unauthenticated'),
+          403: ref('responses', 'Forbidden'),
+          404: ref('responses', 'NotFound'),
+          429: ref('responses', 'RateLimited'),
+          503: ref('responses', 'Unavailable'),
+        },
+      },
+    },
+    '/v1/partners/{id}/keys/{keyId}': {
+      delete: {
+        operationId: 'revokePartnerKey', tags: ['keys'], 'x-facteur-key': 'admin', summary: 'Revoke a key at once',
+        description: 'The key answers 401 from now on (saying it was revoked). Idempotent: revoking a revoked key keeps its first revocation time. The last working admin key cannot be revoked (409): issue another first.',
+        parameters: [partnerId, { name: 'keyId', in: 'path', required: true, description: 'The key id (from the key list or the rotation answer).', schema: { type: 'string', format: 'uuid' }, example: '6f1c2a3b-0000-4000-8000-0000000000a1' }],
+        responses: {
+          200: { description: 'The revoked key.', content: { 'application/json': { schema: ref('schemas', 'KeySummary') } } },
+          401: ref('responses', 'Unauthenticated'),
+          403: ref('responses', 'Forbidden'),
+          404: ref('responses', 'NotFound'),
+          409: problemResponse('It is the last working admin key.', 'conflict'),
+          429: ref('responses', 'RateLimited'),
+          503: ref('responses', 'Unavailable'),
+        },
+      },
+    },
+    '/v1/partners/{id}/sellers': {
+      get: {
+        operationId: 'getPartnerSellers', tags: ['partners'], 'x-facteur-key': 'admin', summary: 'The sellers a partner may send for',
+        parameters: [partnerId],
+        responses: {
+          200: { description: 'Its addresses (from registration) and the sellers the operator bound to it.', content: { 'application/json': { schema: ref('schemas', 'SellerBindings') } } },
+          401: ref('responses', 'Unauthenticated'),
+          403: ref('responses', 'Forbidden'),
+          404: ref('responses', 'NotFound'),
+          429: ref('responses', 'RateLimited'),
+          503: ref('responses', 'Unavailable'),
+        },
+      },
+      put: {
+        operationId: 'setPartnerSellers', tags: ['partners'], 'x-facteur-key': 'admin', summary: 'Set the sellers a partner may send for',
+        description: 'Replaces the operator\'s list: SIRETs as `0009:<siret>` (Luhn-checked) or other seller identifiers `scheme:value`. Routing refuses a document whose seller (BT-34 electronic address, or BT-30 SIRET) is neither one of the partner\'s addresses nor in this list (`REJETEE`, finding FACTEUR-SENDER-NOT-AUTHORISED); a partner bound to nothing sends for nobody.',
+        parameters: [partnerId],
+        requestBody: { required: true, content: { 'application/json': { schema: ref('schemas', 'SellersInput'), example: { sellers: ['0009:73282932000074'] } } } },
+        responses: {
+          200: { description: 'The bindings now.', content: { 'application/json': { schema: ref('schemas', 'SellerBindings') } } },
+          400: ref('responses', 'InvalidRequest'),
+          401: ref('responses', 'Unauthenticated'),
+          403: ref('responses', 'Forbidden'),
+          404: ref('responses', 'NotFound'),
+          413: problemResponse('The JSON body is over 1 MB.', 'document-too-large'),
+          429: ref('responses', 'RateLimited'),
+          503: ref('responses', 'Unavailable'),
+        },
+      },
+    },
+    '/v1/admin/audit': {
+      get: {
+        operationId: 'listAdminAudit', tags: ['keys'], 'x-facteur-key': 'admin', summary: 'What admin keys did',
+        description: 'Every request made with an admin key, reads and refusals included, newest first: who (principal and key id), the method, route pattern and path, the ids the route names (`target`), when, and the HTTP status answered (499: the client left before the answer). Append-only in PostgreSQL (`admin_audit`).',
+        parameters: [
+          { name: 'limit', in: 'query', description: 'Page size.', schema: { type: 'integer', minimum: 1, maximum: 500, default: 100 } },
+          { name: 'before', in: 'query', description: 'The `nextBefore` of the previous page.', schema: { type: 'integer', minimum: 1 } },
+        ],
+        responses: {
+          200: { description: 'One page.', content: { 'application/json': { schema: ref('schemas', 'AuditPage') } } },
+          400: ref('responses', 'InvalidRequest'),
+          401: ref('responses', 'Unauthenticated'),
+          403: ref('responses', 'Forbidden'),
+          429: ref('responses', 'RateLimited'),
+          503: ref('responses', 'Unavailable'),
+        },
+      },
+    },
   },
   components: {
     securitySchemes: {
@@ -425,6 +648,9 @@ export const openapi = {
         schema: { type: 'string', pattern: '^[\\x21-\\x7e]{1,255}$' }, example: 'F-2026-0001',
       },
     },
+    headers: {
+      RetryAfter: { description: 'Seconds to wait before retrying (RFC 9110 §10.2.3); at least 1.', schema: { type: 'integer', minimum: 1 }, example: 1 },
+    },
     responses: {
       InvalidRequest: problemResponse('The request is not valid: `detail` says what.', 'invalid-request'),
       Unauthenticated: {
@@ -434,8 +660,44 @@ export const openapi = {
       Forbidden: problemResponse('The other kind of key: this operation needs a partner key, or the admin key.', 'forbidden'),
       NotFound: problemResponse('Not found, or not visible with this key (its existence is not disclosed).', 'not-found'),
       Unavailable: problemResponse('The document store is unavailable; retry later (nothing was accepted).', 'infra-unavailable'),
+      RateLimited: {
+        ...problemResponse('This API key is over its rate (`FACTEUR_RATE_LIMIT_PER_SECOND`, bursts of `FACTEUR_RATE_LIMIT_BURST`; per gateway process); `retryAfter` and the header say when to retry.', 'rate-limited'),
+        headers: { 'Retry-After': { $ref: '#/components/headers/RetryAfter' } },
+      },
     },
     schemas: {
+      DeadLetter: {
+        type: 'object', description: 'A message a consumer gave up on, as recorded from `<topic>.dlq`.',
+        required: ['id', 'topic', 'partition', 'offset', 'consumer', 'documentId', 'error', 'attempts', 'failedAt', 'replayable', 'replays', 'replayedAt', 'replayedBy'],
+        properties: {
+          id: { type: 'string', description: 'Its id for `POST /v1/admin/dead-letters/replay`.' },
+          topic: { type: 'string' }, partition: { type: 'integer' }, offset: { type: 'string' },
+          consumer: { type: 'string', description: 'The service that failed on it.' },
+          documentId: { type: ['string', 'null'] },
+          error: { type: 'string', description: 'The error, with its stack.' },
+          attempts: { type: 'integer' }, failedAt: { type: 'string', format: 'date-time' },
+          replayable: { type: 'boolean', description: 'False when the message is not a valid event of its topic.' },
+          replays: { type: 'integer' }, replayedAt: { type: ['string', 'null'], format: 'date-time' }, replayedBy: { type: ['string', 'null'] },
+        },
+      },
+      DeliveryJob: {
+        type: 'object', description: 'One delivery: a document to its recipient or a receipt to its sender.',
+        required: ['id', 'kind', 'documentId', 'receiptSequence', 'endpoint', 'state', 'generation', 'attempts', 'nextAttemptAt', 'lastError', 'createdAt', 'finishedAt', 'retriedAt', 'retriedBy'],
+        properties: {
+          id: { type: 'string' }, kind: { type: 'string', enum: ['document', 'receipt'] }, documentId: { type: 'string', format: 'uuid' },
+          receiptSequence: { type: ['integer', 'null'] }, endpoint: { type: 'string' }, state: { type: 'string', enum: ['pending', 'delivered', 'failed'] },
+          generation: { type: 'integer', description: 'The round of attempts: 1, then one more per retry.' },
+          attempts: { type: 'integer', description: 'Attempts in this round.' },
+          nextAttemptAt: { type: ['string', 'null'], format: 'date-time' },
+          lastError: { type: ['string', 'null'], description: 'The endpoint\'s last answer or error.' },
+          createdAt: { type: 'string', format: 'date-time' }, finishedAt: { type: ['string', 'null'], format: 'date-time' },
+          retriedAt: { type: ['string', 'null'], format: 'date-time' }, retriedBy: { type: ['string', 'null'] },
+        },
+      },
+      Skipped: {
+        type: 'object', required: ['id', 'documentId', 'reason'],
+        properties: { id: { type: 'string' }, documentId: { type: ['string', 'null'] }, reason: { type: 'string' } },
+      },
       Problem: {
         type: 'object', description: 'RFC 9457 problem details; extensions depend on the `type`.',
         required: ['type', 'title', 'status', 'detail'],
@@ -464,7 +726,7 @@ export const openapi = {
       },
       Status: {
         type: 'string', enum: statusEnum,
-        description: 'Lifecycle status. Hub: DEPOSEE (200), REJETEE (213), A_RECYCLER (Chorus Pro: routing data to correct, e.g. code service BT-10 or numéro d\'engagement BT-13, then resubmit under the same number), MISE_A_DISPOSITION (203), ECHEC_DISTRIBUTION, EN_ERREUR. Recipient: PRISE_EN_CHARGE (204), APPROUVEE (205), APPROUVEE_PARTIELLEMENT (206), EN_LITIGE (207), SUSPENDUE (208), REFUSEE (210), SERVICE_FAIT, MANDATEE, MISE_EN_PAIEMENT, PAIEMENT_TRANSMIS (211). Sender: COMPLETEE (209), ENCAISSEE (212).',
+        description: 'Lifecycle status. Hub: DEPOSEE (200), REJETEE (213), A_RECYCLER (Chorus Pro: routing data to correct, e.g. code service BT-10 or numéro d\'engagement BT-13, then resubmit under the same number), MISE_A_DISPOSITION (203), ECHEC_DISTRIBUTION, EN_ERREUR, RELANCEE (an operator replayed a failed delivery or a dead letter). Recipient: PRISE_EN_CHARGE (204), APPROUVEE (205), APPROUVEE_PARTIELLEMENT (206), EN_LITIGE (207), SUSPENDUE (208), REFUSEE (210), SERVICE_FAIT, MANDATEE, MISE_EN_PAIEMENT, PAIEMENT_TRANSMIS (211). Sender: COMPLETEE (209), ENCAISSEE (212).',
       },
       StatusCode: { type: 'string', pattern: '^2[0-9]{2}$', description: 'The French reform\'s lifecycle code (200 … 213); absent for statuses without one.' },
       Syntax: { type: ['string', 'null'], enum: ['ubl-invoice', 'ubl-creditnote', 'cii', null], description: 'Detected syntax; null until parsed (or when unreadable).' },
@@ -680,11 +942,77 @@ export const openapi = {
           apiKey: { type: 'string', pattern: '^fct_[A-Za-z0-9_-]{32}$', description: 'Shown once: store it.' },
         },
       },
+      KeySummary: {
+        type: 'object', required: ['id', 'origin', 'state', 'createdAt', 'expiresAt', 'revokedAt', 'lastUsedAt'],
+        description: 'A key without its secret: only its id and dates.',
+        properties: {
+          id: { type: 'string', format: 'uuid' },
+          origin: { type: 'string', enum: ['seed', 'issued', 'rotation'], description: '`seed`: given to the hub at start (`npm start` keys); `issued`: by `POST /v1/partners`; `rotation`: by a rotation.' },
+          state: { type: 'string', enum: ['active', 'expiring', 'expired', 'revoked'], description: '`expiring`: replaced by a rotation, working until `expiresAt`.' },
+          createdAt: { type: 'string', format: 'date-time' },
+          expiresAt: { type: ['string', 'null'], format: 'date-time' },
+          revokedAt: { type: ['string', 'null'], format: 'date-time' },
+          lastUsedAt: { type: ['string', 'null'], format: 'date-time', description: 'To the minute: refreshed at most once a minute.' },
+        },
+      },
+      KeyList: {
+        type: 'object', required: ['partnerId', 'keys'],
+        properties: { partnerId: { type: 'string', format: 'uuid' }, keys: { type: 'array', items: ref('schemas', 'KeySummary') } },
+      },
+      KeyIssued: {
+        type: 'object', required: ['id', 'apiKey', 'createdAt', 'replaced'],
+        properties: {
+          id: { type: 'string', format: 'uuid' },
+          apiKey: { type: 'string', pattern: '^fct_[A-Za-z0-9_-]{32}$', description: 'Shown once: store it.' },
+          createdAt: { type: 'string', format: 'date-time' },
+          replaced: {
+            type: 'array', description: 'The keys that stop working at `expiresAt` (the grace period).',
+            items: { type: 'object', required: ['id', 'expiresAt'], properties: { id: { type: 'string', format: 'uuid' }, expiresAt: { type: 'string', format: 'date-time' } } },
+          },
+        },
+      },
+      SellersInput: {
+        type: 'object', required: ['sellers'],
+        properties: { sellers: { type: 'array', maxItems: 10000, items: { type: 'string', description: '`0009:<siret>` or `scheme:value`' } } },
+      },
+      SellerBindings: {
+        type: 'object', required: ['partnerId', 'addresses', 'sellers'],
+        properties: {
+          partnerId: { type: 'string', format: 'uuid' },
+          addresses: { type: 'array', items: { type: 'string' }, description: 'The partner\'s own addresses (it receives there and sends from them).' },
+          sellers: { type: 'array', items: { type: 'string' }, description: 'The sellers the operator bound to it (lower case).' },
+        },
+      },
+      AuditPage: {
+        type: 'object', required: ['items', 'nextBefore'],
+        properties: {
+          items: {
+            type: 'array',
+            items: {
+              type: 'object', required: ['id', 'at', 'principal', 'keyId', 'method', 'route', 'path', 'target', 'status'],
+              properties: {
+                id: { type: 'integer' }, at: { type: 'string', format: 'date-time' },
+                principal: { type: 'object', required: ['id', 'name'], properties: { id: { type: 'string', format: 'uuid' }, name: { type: ['string', 'null'] } } },
+                keyId: { type: 'string', format: 'uuid' }, method: { type: 'string' },
+                route: { type: 'string', description: 'The route pattern, e.g. `/v1/partners/:id/keys`.' }, path: { type: 'string' },
+                target: { type: ['string', 'null'], description: 'The path parameters, `name=value` separated by spaces.' },
+                status: { type: 'integer', description: 'The HTTP status answered; 499 when the client left first.' },
+              },
+            },
+          },
+          nextBefore: { type: ['integer', 'null'], description: 'Pass as `before` for the next (older) page.' },
+        },
+      },
       Readiness: {
         type: 'object', required: ['status', 'failures'],
         properties: {
           status: { type: 'string', enum: ['ready', 'not ready'] },
           failures: { type: 'object', additionalProperties: { type: 'string' }, description: 'Failing checks by name.' },
+          outbox: {
+            type: 'object', required: ['pending', 'oldestPendingSeconds'],
+            description: 'The outbox backlog (gateway only): rows not yet published to Kafka; the check `outbox` fails when the oldest is older than `FACTEUR_OUTBOX_READY_MAX_AGE_MS`.',
+            properties: { pending: { type: 'integer', minimum: 0 }, oldestPendingSeconds: { type: 'number', minimum: 0 }, setAside: { type: 'integer', minimum: 0 } },
+          },
         },
       },
     },

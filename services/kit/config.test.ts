@@ -29,6 +29,25 @@ describe('configuration', () => {
     expect(() => loadConfig({ [env]: value })).toThrow(message)
   })
 
+  test.each([
+    ['DATABASE_URL', 'mysql://facteur:s3cret-pw@db/facteur'],
+    ['DATABASE_URL', 'postgres://facteur:s3cret-pw@db:notaport/facteur'],
+    ['FACTEUR_SCHEMA_REGISTRY_URL', 'ftp://registry:s3cret-pw@host/'],
+  ])('an invalid %s never shows its password, nor chains an error that would', (env, value) => {
+    let error: (Error & { cause?: unknown }) | undefined
+    try { loadConfig({ [env]: value }) } catch (e) { error = e as Error }
+    expect(error?.message).toMatch(new RegExp(`^${env}=`))
+    expect(error?.message).toContain('***@')
+    expect(JSON.stringify({ message: error?.message, stack: error?.stack, cause: String(error?.cause) })).not.toContain('s3cret-pw')
+  })
+
+  test('endpoint policy settings: allowed hosts are a lower-case list, the drop root an absolute folder', () => {
+    const config = loadConfig({ FACTEUR_DELIVERY_ALLOWED_HOSTS: '127.0.0.1, LocalHost,', FACTEUR_DROP_ROOT: '/srv/inbox/' })
+    expect(config.deliveryAllowedHosts).toEqual(['127.0.0.1', 'localhost'])
+    expect(config.dropRoot).toBe('/srv/inbox')
+    expect(() => loadConfig({ FACTEUR_DROP_ROOT: 'inbox' })).toThrow(/FACTEUR_DROP_ROOT="inbox": expected an absolute folder path/)
+  })
+
   test('the README settings table lists exactly the settings of config.ts', () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
     const documented = [...readme.matchAll(/^\| `((?:FACTEUR_[A-Z_]+)|DATABASE_URL)` \|/gm)].map((m) => m[1])

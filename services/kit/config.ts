@@ -2,6 +2,8 @@
 // README.md lists exactly these keys (checked by config.test.ts). loadConfig takes the environment as a
 // parameter, so tests pass a plain object and there is no NODE_ENV branch anywhere.
 import { FacteurError } from './errors.js'
+import { redactUrl } from './endpoint-policy.js'
+import { isAbsolute, resolve } from 'node:path'
 
 type Setting<T> = { env: string; default: string | null; doc: string; parse: (raw: string, env: string) => T }
 
@@ -20,15 +22,23 @@ const oneOf = <T extends string>(...values: T[]) => (raw: string, env: string): 
   }
   return raw as T
 }
+// URLs may carry credentials (DATABASE_URL's password): an error names the variable and shows the URL with its
+// user and password masked, and never chains the parser's error (whose message would echo the input).
 const url = (...protocols: string[]) => (raw: string, env: string) => {
+  const shown = JSON.stringify(redactUrl(raw))
   let parsed: URL
-  try { parsed = new URL(raw) } catch (cause) {
-    throw new FacteurError('CONFIG_INVALID', `${env}=${JSON.stringify(raw)}: not a URL`, { cause })
+  try { parsed = new URL(raw) } catch {
+    throw new FacteurError('CONFIG_INVALID', `${env}=${shown}: not a URL`)
   }
   if (!protocols.includes(parsed.protocol)) {
-    throw new FacteurError('CONFIG_INVALID', `${env}=${JSON.stringify(raw)}: expected a ${protocols.join(' or ')} URL`)
+    throw new FacteurError('CONFIG_INVALID', `${env}=${shown}: expected a ${protocols.join(' or ')} URL`)
   }
   return raw.replace(/\/+$/, '')
+}
+const hostList = (raw: string) => raw.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean)
+const absolutePath = (raw: string, env: string) => {
+  if (!isAbsolute(raw)) throw new FacteurError('CONFIG_INVALID', `${env}=${JSON.stringify(raw)}: expected an absolute folder path`)
+  return resolve(raw)
 }
 const brokers = (raw: string, env: string) => {
   const list = raw.split(',').map((b) => b.trim()).filter(Boolean)
@@ -54,13 +64,30 @@ export const settings = {
   maxXmlDepth: { env: 'FACTEUR_MAX_XML_DEPTH', default: '64', doc: 'Deepest element nesting accepted in a document (UBL and CII invoices stay under 20).', parse: int(8, 10_000) },
   validationWorkers: { env: 'FACTEUR_VALIDATION_WORKERS', default: '0', doc: 'Worker threads of the validation pool (each holds every compiled rule pack, about 110 MB); 0: one per core.', parse: int(0, 256) },
   validationEngine: { env: 'FACTEUR_VALIDATION_ENGINE', default: 'native', doc: 'Rule engine: `native` runs the official rules compiled to JavaScript (about 10x faster; verified against SaxonJS for every pack), SaxonJS for a pack it has not been verified on; `saxonjs` runs the official XSLT (the reference).', parse: oneOf('native', 'saxonjs') },
+  validationTimeoutMs: { env: 'FACTEUR_VALIDATION_TIMEOUT_MS', default: '60000', doc: 'Time one validation worker may spend on a batch or a document before it is stopped and replaced; a document that runs out of time alone is REJETEE (FACTEUR-VALIDATION-TIMEOUT). A 10 MB invoice takes about 20 s on one core with `native`; SaxonJS is much slower on large documents.', parse: int(100, 3_600_000) },
+  validationWorkerMemoryMb: { env: 'FACTEUR_VALIDATION_WORKER_MEMORY_MB', default: '2048', doc: 'JavaScript heap limit of each validation worker, in MB; a document that needs more kills only its worker and is REJETEE (FACTEUR-VALIDATION-RESOURCES). A worker holds about 70 MB after loading the packs; a 10 MB invoice needs about 500 MB.', parse: int(64, 65_536) },
   hubName: { env: 'FACTEUR_HUB_NAME', default: 'Facteur', doc: 'The hub\'s name as issuer of the Message Level Responses it sends back to senders.', parse: text },
   hubAddress: { env: 'FACTEUR_HUB_ADDRESS', default: '0009:00000000000000', doc: 'The hub\'s own electronic address `scheme:value` (issuer of its Message Level Responses); set it to your access point\'s identifier.', parse: text },
   consumerAttempts: { env: 'FACTEUR_CONSUMER_ATTEMPTS', default: '3', doc: 'Attempts at processing one message before it goes to `<topic>.dlq`.', parse: int(1, 100) },
   deliveryAttempts: { env: 'FACTEUR_DELIVERY_ATTEMPTS', default: '5', doc: 'Attempts at delivering a document to its endpoint before it is given up (status ECHEC_DISTRIBUTION).', parse: int(1, 100) },
   deliveryBackoffMs: { env: 'FACTEUR_DELIVERY_BACKOFF_MS', default: '500', doc: 'First delay between delivery attempts; doubles each time, with jitter, capped at 30 s.', parse: int(0, 600_000) },
   deliveryTimeoutMs: { env: 'FACTEUR_DELIVERY_TIMEOUT_MS', default: '15000', doc: 'Time allowed for one HTTP delivery attempt.', parse: int(100, 600_000) },
+  deliveryConcurrency: { env: 'FACTEUR_DELIVERY_CONCURRENCY', default: '16', doc: 'Delivery attempts one forwarder runs at once, all endpoints together.', parse: int(1, 1000) },
+  deliveryPerEndpoint: { env: 'FACTEUR_DELIVERY_PER_ENDPOINT', default: '2', doc: 'Delivery attempts in flight to one endpoint at once, over every forwarder sharing the database: a slow or dead recipient holds only these slots.', parse: int(1, 100) },
+  deliveryLeaseMs: { env: 'FACTEUR_DELIVERY_LEASE_MS', default: '60000', doc: 'How long a forwarder holds a delivery job during one attempt; a forwarder that dies mid-attempt leaves the job to another once it expires. Must exceed `FACTEUR_DELIVERY_TIMEOUT_MS`.', parse: int(1_000, 3_600_000) },
+  deliveryPollMs: { env: 'FACTEUR_DELIVERY_POLL_MS', default: '500', doc: 'How often the forwarder looks for due delivery jobs (also woken at once by LISTEN/NOTIFY when a job is added or re-armed).', parse: int(10, 60_000) },
   outboxPollMs: { env: 'FACTEUR_OUTBOX_POLL_MS', default: '200', doc: 'How often the gateway relays committed outbox rows to Kafka (also woken at once by LISTEN/NOTIFY).', parse: int(10, 60_000) },
+  outboxReadyMaxAgeMs: { env: 'FACTEUR_OUTBOX_READY_MAX_AGE_MS', default: '60000', doc: 'Age of the oldest unpublished outbox row above which `/readyz` answers 503 (Kafka unreachable or the relay falling behind); the backlog is also in `/metrics`.', parse: int(1_000, 86_400_000) },
+  shutdownTimeoutMs: { env: 'FACTEUR_SHUTDOWN_TIMEOUT_MS', default: '20000', doc: 'Deadline of a graceful stop (SIGTERM, Ctrl-C): what is not finished by then is logged as pending and the process exits; uncommitted messages are redelivered at the next start.', parse: int(1_000, 600_000) },
+  retentionDays: { env: 'FACTEUR_RETENTION_DAYS', default: '30', doc: 'Days the inbox (`processed_events`) and published outbox rows are kept before housekeeping deletes them; keep it longer than the topics\' retention (Kafka\'s default: 7 days), since an inbox row must outlive any redelivery of its event.', parse: int(1, 36_500) },
+  housekeepingIntervalMs: { env: 'FACTEUR_HOUSEKEEPING_INTERVAL_MS', default: '3600000', doc: 'How often the gateway deletes inbox and outbox rows older than `FACTEUR_RETENTION_DAYS` (in small batches; several gateways may run it at once).', parse: int(1_000, 86_400_000) },
+  keyRotationGraceSeconds: { env: 'FACTEUR_KEY_ROTATION_GRACE_SECONDS', default: '86400', doc: 'How long a rotated API key keeps working beside its replacement, in seconds (0: it stops at once); a revoked key stops at once.', parse: int(0, 90 * 86_400) },
+  rateLimitPerSecond: { env: 'FACTEUR_RATE_LIMIT_PER_SECOND', default: '20', doc: 'Requests per second each API key may make on average (token bucket, per gateway process: N gateways allow N times this); over it: 429 with `Retry-After`.', parse: int(1, 1_000_000) },
+  rateLimitBurst: { env: 'FACTEUR_RATE_LIMIT_BURST', default: '100', doc: 'Requests an API key may make at once before `FACTEUR_RATE_LIMIT_PER_SECOND` applies (the bucket size).', parse: int(1, 1_000_000) },
+  largeUploadBytes: { env: 'FACTEUR_LARGE_UPLOAD_BYTES', default: String(1024 * 1024), doc: 'A deposit above this size (or without `Content-Length`) counts as a large upload, limited by `FACTEUR_MAX_LARGE_UPLOADS`.', parse: int(1024, 512 * 1024 * 1024) },
+  maxLargeUploads: { env: 'FACTEUR_MAX_LARGE_UPLOADS', default: '4', doc: 'Large uploads a gateway process reads at once; one more gets 503 with `Retry-After` before its body is read.', parse: int(1, 10_000) },
+  deliveryAllowedHosts: { env: 'FACTEUR_DELIVERY_ALLOWED_HOSTS', default: '', doc: 'Hosts (names or IP literals, comma-separated, matched exactly) that HTTP endpoints may name although they resolve to loopback, private, link-local, CGNAT or multicast addresses, which are refused otherwise.', parse: hostList },
+  dropRoot: { env: 'FACTEUR_DROP_ROOT', default: '/tmp/facteur-inbox', doc: 'The folder under which `file://` endpoints must lie (checked at registration and, with symbolic links resolved, at each delivery).', parse: absolutePath },
   demoApiKey: { env: 'FACTEUR_DEMO_API_KEY', default: '', doc: 'API key of the demo partner seeded by `npm start`; generated, kept in `.facteur/keys.json` and printed when unset.', parse: optionalText },
   adminApiKey: { env: 'FACTEUR_ADMIN_API_KEY', default: '', doc: 'Admin API key seeded by `npm start`; generated, kept and printed like the demo key when unset.', parse: optionalText },
   runDir: { env: 'FACTEUR_RUN_DIR', default: '.facteur', doc: 'Run-time data of `npm start` (Kafka logs, pids, ports, keys), relative to the checkout.', parse: text },

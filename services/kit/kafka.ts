@@ -37,6 +37,35 @@ export function chunkBySize<T extends { key: string; value: Buffer }>(messages: 
   return chunks
 }
 
+/** kafkajs protocol error types along an error's cause chain. */
+const protocolTypes = (error: unknown): string[] => {
+  const types: string[] = []
+  for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
+    const type = (e as { type?: unknown }).type
+    if (typeof type === 'string') types.push(type)
+  }
+  return types
+}
+
+// The idempotent producer's sequence state no longer matches the broker's (typically: the broker restarted and
+// lost or truncated its producer state). Nothing is wrong with the records: a new producer (new producer id)
+// sends them again. The records may already have landed, so consumers see a duplicate, which they ignore.
+const PRODUCER_STATE_LOST = new Set(['OUT_OF_ORDER_SEQUENCE_NUMBER', 'DUPLICATE_SEQUENCE_NUMBER', 'INVALID_PRODUCER_EPOCH', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_ID_MAPPING'])
+
+// What the broker refuses for the records themselves: the same bytes are refused every time.
+const RECORD_REFUSED = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD', 'INVALID_TIMESTAMP'])
+
+/** True when sending failed because of the records themselves (too large, invalid), not the connection or state. */
+export function isRecordRefused(error: unknown): boolean {
+  for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
+    if (e instanceof FacteurError && e.code === 'EVENT_TOO_LARGE') return true
+  }
+  return protocolTypes(error).some((t) => RECORD_REFUSED.has(t))
+}
+
+/** Repeats of one kafkajs log line within this window are counted, not written (a broker outage logs per retry). */
+const LOG_REPEAT_WINDOW_MS = 10_000
+
 export type OutgoingMessage = { topic: string; key: string; value: Buffer }
 
 export type IncomingMessage = {
@@ -64,6 +93,8 @@ export type Consumer = {
   run(handle: (message: IncomingMessage, control: { heartbeat(): Promise<void> }) => Promise<void>): Promise<void>
   /** Stops fetching, waits for in-flight messages, commits and leaves the group. */
   close(): Promise<void>
+  /** Why the consumer stopped for good (a crash kafkajs does not restart), or null while it runs. */
+  failure(): string | null
 }
 
 export type Bus = {
@@ -87,6 +118,7 @@ const levelNames: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
 
 export function connectKafka(options: { brokers: string[]; clientId: string; log: Logger }): Bus {
   const log = options.log.child({ component: 'kafka' })
+  const repeats = new Map<string, { since: number; count: number }>()
   const kafka = new Kafka({
     clientId: options.clientId,
     brokers: options.brokers,
@@ -96,7 +128,16 @@ export function connectKafka(options: { brokers: string[]; clientId: string; log
       // A fresh broker answers "coordinator not available / loading" for its first seconds; kafkajs retries
       // them by itself, so they are not errors for an operator reading the log.
       const transient = /coordinator is (not available|loading)/i.test(String((fields as { error?: unknown }).error ?? '')) || /coordinator is loading/i.test(String((fields as { stack?: unknown }).stack ?? ''))
-      log[transient ? 'debug' : levelNames[level] ?? 'info'](fields, message)
+      if (transient) return log.debug(fields, message)
+      // While the broker is away kafkajs logs every connection retry of every client as an error (1 200 lines in a
+      // 3-minute outage): a warning, once per line per 10 s, with the count of the ones left out.
+      const unreachable = /Connection (error|timeout)|Failed to connect|Restarting the consumer|Crash: KafkaJS(NumberOfRetriesExceeded|Connection)/i.test(`${message} ${String((fields as { error?: unknown }).error ?? '')}`)
+      if (!unreachable) return log[levelNames[level] ?? 'info'](fields, message)
+      const now = Date.now()
+      const seen = repeats.get(message)
+      if (seen && now - seen.since < LOG_REPEAT_WINDOW_MS) { seen.count++; return }
+      repeats.set(message, { since: now, count: 0 })
+      log.warn({ ...fields, ...(seen?.count ? { repeatedSinceLast: seen.count } : {}) }, message)
     },
     retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 5_000 },
   })
@@ -107,9 +148,26 @@ export function connectKafka(options: { brokers: string[]; clientId: string; log
 
   return {
     async producer() {
-      const producer: KjsProducer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false })
-      await producer.connect()
+      const create = async () => {
+        const p: KjsProducer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false })
+        await p.connect()
+        return p
+      }
+      let producer = await create()
       closers.push(() => producer.disconnect())
+      const sendBatch = async (batch: Parameters<KjsProducer['sendBatch']>[0]) => {
+        try {
+          await producer.sendBatch(batch)
+        } catch (error) {
+          if (!protocolTypes(error).some((t) => PRODUCER_STATE_LOST.has(t))) throw error
+          log.warn({ err: error }, 'the broker lost this producer\'s sequence state (restarted?); starting a new producer')
+          const old = producer
+          producer = await create().catch((cause) => { throw new FacteurError('INFRA_UNAVAILABLE', 'cannot start a new Kafka producer', { cause }) })
+          await old.disconnect().catch(() => {})
+          // Infrastructure, so the caller sends the same records again: nothing is set aside or dead-lettered.
+          throw new FacteurError('INFRA_UNAVAILABLE', 'the Kafka producer was replaced after losing its sequence state; send again', { cause: error })
+        }
+      }
       return {
         async send(messages) {
           for (const m of messages) {
@@ -122,7 +180,7 @@ export function connectKafka(options: { brokers: string[]; clientId: string; log
           for (const chunk of chunkBySize(messages, MAX_EVENT_BYTES)) {
             const byTopic = new Map<string, { key: string; value: Buffer }[]>()
             for (const m of chunk) byTopic.set(m.topic, [...(byTopic.get(m.topic) ?? []), { key: m.key, value: m.value }])
-            await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, msgs]) => ({ topic, messages: msgs })) })
+            await sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, msgs]) => ({ topic, messages: msgs })) })
           }
         },
         close: () => producer.disconnect(),
@@ -143,7 +201,18 @@ export function connectKafka(options: { brokers: string[]; clientId: string; log
         await consumer.disconnect()
       }
       closers.push(close)
+      // kafkajs restarts a consumer after a retriable crash (broker away: seen 65 times in a 3-minute outage, each
+      // time coming back by itself); after any other crash it stays stopped. That must not go unnoticed: the
+      // service reports it in /readyz, so an operator or supervisor restarts the process.
+      let failure: string | null = null
+      consumer.on(consumer.events.CRASH, ({ payload }) => {
+        if (closed) return
+        if (payload.restart) return
+        failure = `the consumer of group ${group} stopped after an error kafkajs does not retry: ${payload.error.message}; restart the service`
+        log.error({ err: payload.error, group }, 'Kafka consumer stopped for good')
+      })
       return {
+        failure: () => failure,
         async run(handle) {
           await consumer.run({
             autoCommit: true,

@@ -132,7 +132,7 @@ export async function runConsumer<K extends TopicKey>(deps: Deps, spec: Consumer
     log.error({ documentId: message.key, topic: message.topic, offset: message.offset, dlq, err: error }, 'message dead-lettered after retries')
   }
 
-  await consumer.run(async (message, { heartbeat }) => {
+  const handleWithRetries = async (message: IncomingMessage) => {
     for (let attempt = 1; ; attempt++) {
       try {
         await processOnce(message)
@@ -144,8 +144,6 @@ export async function runConsumer<K extends TopicKey>(deps: Deps, spec: Consumer
           // Not the message's fault: wait and try again, forever, without committing (never dead-lettered).
           log.warn({ documentId: message.key, topic: message.topic, err: error, attempt }, 'infrastructure unavailable; will retry')
           await sleep(retryDelay(Math.min(attempt, 6)))
-          // Stay in the group while waiting (PostgreSQL down, broker up): no rebalance, no second instance taking over.
-          await heartbeat().catch(() => {})
           continue
         }
         if (attempt >= config.consumerAttempts || message.topic.endsWith('.dlq')) {
@@ -158,12 +156,22 @@ export async function runConsumer<K extends TopicKey>(deps: Deps, spec: Consumer
         await sleep(retryDelay(attempt))
       }
     }
+  }
+
+  await consumer.run(async (message, { heartbeat }) => {
+    // A message may take longer than the group's session timeout (a 10 MB invoice through every rule pack, a
+    // validation job re-run alone after its batch timed out, PostgreSQL down and retried): heartbeat all along,
+    // so the member is not evicted, its partitions are not handed to another instance mid-work, and no
+    // rebalance storm follows. kafkajs sends at most one heartbeat per heartbeatInterval.
+    const beat = setInterval(() => { heartbeat().catch(() => {}) }, 3_000)
+    try { await handleWithRetries(message) } finally { clearInterval(beat) }
   })
+
   log.info({ group, topics: [...keyByRuntime.keys(), ...dlqByRuntime.keys()] }, 'consuming')
 
   return {
     name: spec.name,
-    async ready() { return lastError ? `last message failed: ${lastError}` : null },
+    async ready() { return consumer.failure() ?? (lastError ? `last message failed: ${lastError}` : null) },
     async stop() { await consumer.close() },
   }
 }
