@@ -189,7 +189,11 @@ export function connectKafka(options: { brokers: string[]; clientId: string; log
 
     async consumer({ group, topics, concurrency = 1 }) {
       // maxBytesPerPartition above the topics' max.message.bytes: the largest batch is always fetched whole.
-      const consumer: KjsConsumer = kafka.consumer({ groupId: group, allowAutoTopicCreation: false, sessionTimeout: 45_000, heartbeatInterval: 3_000, maxBytesPerPartition: TOPIC_MAX_MESSAGE_BYTES + 1024 * 1024 })
+      // sessionTimeout: after a kill -9 the group waits that long for the dead members before it hands their
+      // partitions to the restarted ones (kafkajs has no static membership), so it is what a restart costs: 45 s
+      // made `npm start` after a crash take a minute. Handlers heartbeat while they work (run-service.ts), so
+      // a long message does not need a long session.
+      const consumer: KjsConsumer = kafka.consumer({ groupId: group, allowAutoTopicCreation: false, sessionTimeout: 20_000, heartbeatInterval: 3_000, maxBytesPerPartition: TOPIC_MAX_MESSAGE_BYTES + 1024 * 1024 })
       await consumer.connect()
       await consumer.subscribe({ topics, fromBeginning: true })
       let closed = false
