@@ -61,6 +61,40 @@ describe('housekeeping', () => {
     expect(await left()).toEqual({ inbox: ['recent-1', 'recent-2'], outbox: ['pending', 'recent-1', 'recent-2', 'set-aside'] })
   })
 
+  test('delivered jobs and replayed dead letters older than the retention go; failed and pending jobs and open dead letters stay', async () => {
+    const marker = `${consumer}-jobs`
+    const documentId = await withDb(async (c) => {
+      const partner = (await c.query<{ id: string }>(`INSERT INTO partners (name, role) VALUES ($1, 'partner') RETURNING id`, [marker])).rows[0]!.id
+      const doc = (await c.query<{ id: string }>(`INSERT INTO documents (id, partner_id, content_type, payload, size_bytes, sha256)
+        VALUES (gen_random_uuid(), $1, 'application/xml', '\\x3c782f3e', 4, 'x') RETURNING id`, [partner])).rows[0]!.id
+      await c.query(`INSERT INTO delivery_jobs (topic_prefix, kind, document_id, receipt_sequence, partner_id, endpoint, state, finished_at) VALUES
+        ($1, 'receipt', $2, 1, $3, 'mailbox:', 'delivered', now() - interval '40 days'),
+        ($1, 'receipt', $2, 2, $3, 'mailbox:', 'delivered', now() - interval '1 day'),
+        ($1, 'receipt', $2, 3, $3, 'mailbox:', 'failed', now() - interval '40 days'),
+        ($1, 'document', $2, 0, $3, 'mailbox:', 'pending', NULL)`, [marker, doc, partner])
+      await c.query(`INSERT INTO dead_letters (topic, "partition", "offset", consumer, document_id, error, attempts, value, failed_at, replayed_at) VALUES
+        ($1, 0, '1', $1, $2, 'old, replayed', 3, '\\x00', now() - interval '41 days', now() - interval '40 days'),
+        ($1, 0, '2', $1, $2, 'recent, replayed', 3, '\\x00', now() - interval '2 days', now() - interval '1 day'),
+        ($1, 0, '3', $1, $2, 'old, never replayed', 3, '\\x00', now() - interval '40 days', NULL)`, [marker, doc])
+      return doc
+    })
+    try {
+      const report = await housekeepOnce(db, { cutoff: retentionCutoff(new Date(), 30) })
+      expect(report.deliveryJobs.deleted).toBeGreaterThanOrEqual(1)
+      const jobs = await withDb(async (c) => (await c.query('SELECT state, receipt_sequence FROM delivery_jobs WHERE topic_prefix = $1 ORDER BY receipt_sequence', [marker])).rows)
+      expect(jobs).toEqual([{ state: 'pending', receipt_sequence: 0 }, { state: 'delivered', receipt_sequence: 2 }, { state: 'failed', receipt_sequence: 3 }])
+      const letters = await withDb(async (c) => (await c.query('SELECT error FROM dead_letters WHERE topic = $1 ORDER BY "offset"', [marker])).rows.map((r) => r.error))
+      expect(letters).toEqual(['recent, replayed', 'old, never replayed'])
+    } finally {
+      await withDb(async (c) => {
+        await c.query('DELETE FROM delivery_jobs WHERE topic_prefix = $1', [marker])
+        await c.query('DELETE FROM dead_letters WHERE topic = $1', [marker])
+        await c.query('DELETE FROM documents WHERE id = $1', [documentId])
+        await c.query('DELETE FROM partners WHERE name = $1', [marker])
+      })
+    }
+  })
+
   test('the periodic task runs at start with FACTEUR_RETENTION_DAYS and counts what it deleted', async () => {
     await clear()
     await seed(5, 1)
@@ -68,7 +102,7 @@ describe('housekeeping', () => {
     try {
       for (let i = 0; i < 100 && housekeeping.lastRunAt() === null; i++) await new Promise((r) => setTimeout(r, 100))
       expect(housekeeping.lastRunAt()).not.toBeNull()
-      expect(housekeeping.deletedTotal()).toEqual({ processedEvents: 5, outbox: 5 })
+      expect(housekeeping.deletedTotal()).toEqual({ processedEvents: 5, outbox: 5, deliveryJobs: 0, deadLetters: 0 })
       expect(await left()).toEqual({ inbox: ['recent-1'], outbox: ['pending', 'recent-1', 'set-aside'] })
     } finally {
       await housekeeping.stop()

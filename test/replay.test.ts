@@ -84,6 +84,9 @@ describe('replay', () => {
       expect(listed.json.deliveries).toContainEqual(expect.objectContaining({ documentId: id, endpoint: recipient.endpoint, state: 'failed', generation: 1, attempts: 2, lastError: expect.stringContaining('HTTP 503') }))
       expect((await hub.api('POST', '/v1/admin/deliveries/retry', { body: { documentId: id } })).status).toBe(403)
       expect((await hub.api('POST', '/v1/admin/deliveries/retry', { key: hub.keys.admin, body: {} })).status).toBe(400)
+      // The operator's dashboard sees it too: one delivery given up, in /metrics.
+      const metrics = await (await fetch(`${hub.url}/metrics`)).text()
+      expect(metrics).toMatch(/^facteur_delivery_jobs\{state="failed"\} 1$/m)
 
       recipient.state.fixed = true
       const retried = await hub.api('POST', '/v1/admin/deliveries/retry', { key: hub.keys.admin, body: { documentId: id } })

@@ -31,8 +31,11 @@ export async function startGateway(deps: Deps, extraChecks: Running['ready'][] =
         const deleted = housekeeping.deletedTotal()
         const lastRun = housekeeping.lastRunAt()
         return renderPrometheus(await withinTime(collectMetrics(db, config.topicPrefix, [
-          { name: 'facteur_housekeeping_deleted_total', type: 'counter', help: 'Inbox and outbox rows deleted by this gateway\'s housekeeping since it started.',
-            samples: [{ labels: { table: 'processed_events' }, value: deleted.processedEvents }, { labels: { table: 'outbox' }, value: deleted.outbox }] },
+          { name: 'facteur_housekeeping_deleted_total', type: 'counter', help: 'Rows deleted by this gateway\'s housekeeping since it started, per table.',
+            samples: [
+              { labels: { table: 'processed_events' }, value: deleted.processedEvents }, { labels: { table: 'outbox' }, value: deleted.outbox },
+              { labels: { table: 'delivery_jobs' }, value: deleted.deliveryJobs }, { labels: { table: 'dead_letters' }, value: deleted.deadLetters },
+            ] },
           { name: 'facteur_housekeeping_last_run_timestamp_seconds', type: 'gauge', help: 'When this gateway\'s housekeeping last finished (0: not yet).',
             samples: [{ value: lastRun ? Math.round(lastRun.getTime() / 1000) : 0 }] },
         ]), 2_000, 'the metrics'))

@@ -49,10 +49,23 @@ export function backlogProblem(backlog: OutboxBacklog, maxAgeMs: number): string
   return `the oldest unpublished outbox row is ${Math.round(backlog.oldestPendingSeconds)} s old (limit ${maxAgeMs / 1000} s); ${backlog.pending} row(s) pending`
 }
 
+export type DeliveryBacklog = { pending: number; failed: number; oldestDueSeconds: number }
+
+/** This hub's delivery jobs waiting for an attempt or given up (`failed`: the operator's to retry). */
+export async function deliveryBacklog(db: Db, topicPrefix: string): Promise<DeliveryBacklog> {
+  const { rows } = await db.query<{ pending: string; failed: string; oldest: number | null }>(
+    `SELECT count(*) FILTER (WHERE state = 'pending') AS pending, count(*) FILTER (WHERE state = 'failed') AS failed,
+            extract(epoch FROM now() - min(next_attempt_at) FILTER (WHERE state = 'pending'))::float8 AS oldest
+       FROM delivery_jobs WHERE topic_prefix = $1 AND state IN ('pending', 'failed')`, [topicPrefix])
+  const r = rows[0]!
+  return { pending: Number(r.pending), failed: Number(r.failed), oldestDueSeconds: Math.max(0, r.oldest ?? 0) }
+}
+
 /** Every metric of the gateway, read now. `extra` adds the families of in-process components (housekeeping). */
 export async function collectMetrics(db: Db, topicPrefix: string, extra: Metric[] = []): Promise<Metric[]> {
-  const [backlog, byStatus] = await Promise.all([
+  const [backlog, deliveries, byStatus] = await Promise.all([
     outboxBacklog(db, topicPrefix),
+    deliveryBacklog(db, topicPrefix),
     db.query<{ status: string; n: string }>('SELECT status, count(*) AS n FROM documents GROUP BY status'),
   ])
   const counts = new Map(byStatus.rows.map((r) => [r.status, Number(r.n)]))
@@ -61,6 +74,9 @@ export async function collectMetrics(db: Db, topicPrefix: string, extra: Metric[
     { name: 'facteur_outbox_pending', type: 'gauge', help: 'Outbox rows committed and not yet published to Kafka.', samples: [{ value: backlog.pending }] },
     { name: 'facteur_outbox_oldest_pending_seconds', type: 'gauge', help: 'Age of the oldest outbox row not yet published (0 when none).', samples: [{ value: backlog.oldestPendingSeconds }] },
     { name: 'facteur_outbox_set_aside', type: 'gauge', help: 'Outbox rows set aside because their value does not fit the topic schema (a bug to look at).', samples: [{ value: backlog.setAside }] },
+    { name: 'facteur_delivery_jobs', type: 'gauge', help: 'Delivery jobs (documents and receipts) waiting for an attempt, and given up (to retry once the recipient is fixed).',
+      samples: [{ labels: { state: 'pending' }, value: deliveries.pending }, { labels: { state: 'failed' }, value: deliveries.failed }] },
+    { name: 'facteur_delivery_oldest_due_seconds', type: 'gauge', help: 'How long the most overdue pending delivery job has been due (0 when none): recipients or the forwarder falling behind.', samples: [{ value: deliveries.oldestDueSeconds }] },
     // Every status of the lifecycle, zero included, so a rate or an alert never sees a series vanish.
     { name: 'facteur_documents', type: 'gauge', help: 'Documents by current status.', samples: Object.keys(statuses).map((status) => ({ labels: { status }, value: counts.get(status) ?? 0 })) },
     ...extra,

@@ -1,5 +1,6 @@
-// Housekeeping: the inbox (`processed_events`) and published outbox rows grow with every event; rows older than
-// FACTEUR_RETENTION_DAYS are deleted in small batches so no long transaction or lock ever holds the tables.
+// Housekeeping: the inbox (`processed_events`), published outbox rows, delivered jobs and replayed dead letters
+// grow with every event; rows older than FACTEUR_RETENTION_DAYS are deleted in small batches so no long
+// transaction or lock ever holds the tables.
 // Several gateways may run it at once: each batch takes its rows with FOR UPDATE SKIP LOCKED, so two instances
 // delete different rows and never wait on each other.
 //
@@ -46,6 +47,13 @@ const deleteSql = {
   // Only published rows: a pending row is a document not yet announced, and a set-aside row is a bug to look at.
   outbox: `DELETE FROM outbox WHERE id IN (
       SELECT id FROM outbox WHERE published_at < $1 ORDER BY published_at LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+  // Only delivered jobs, with the same retention as the inbox that guards their `routed` event: a failed job is
+  // the operator's to retry, a pending one is work. The attempts log (delivery_attempts) stays with the document.
+  deliveryJobs: `DELETE FROM delivery_jobs WHERE id IN (
+      SELECT id FROM delivery_jobs WHERE state = 'delivered' AND finished_at < $1 ORDER BY finished_at LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+  // Only replayed dead letters: one not replayed yet is an open problem, whatever its age.
+  deadLetters: `DELETE FROM dead_letters WHERE id IN (
+      SELECT id FROM dead_letters WHERE replayed_at < $1 ORDER BY replayed_at LIMIT $2 FOR UPDATE SKIP LOCKED)`,
 } as const
 
 export type HousekeepingTable = keyof typeof deleteSql
@@ -78,7 +86,7 @@ export type Housekeeping = {
 export function startHousekeeping(options: { db: Db; log: Logger; intervalMs: number; retentionDays: number; now?: () => Date }): Housekeeping {
   const log = options.log.child({ component: 'housekeeping' })
   const now = options.now ?? (() => new Date())
-  const totals: Record<HousekeepingTable, number> = { processedEvents: 0, outbox: 0 }
+  const totals = Object.fromEntries(Object.keys(deleteSql).map((t) => [t, 0])) as Record<HousekeepingTable, number>
   let lastRunAt: Date | null = null
   let stopped = false
   let running: Promise<void> = Promise.resolve()
@@ -90,9 +98,10 @@ export function startHousekeeping(options: { db: Db; log: Logger; intervalMs: nu
       const report = await housekeepOnce(options.db, { cutoff, stopping: () => stopped })
       for (const table of Object.keys(report) as HousekeepingTable[]) totals[table] += report[table].deleted
       lastRunAt = now()
-      const deleted = report.processedEvents.deleted + report.outbox.deleted
-      log[deleted > 0 ? 'info' : 'debug']({ cutoff, processedEvents: report.processedEvents.deleted, outbox: report.outbox.deleted,
-        finished: report.processedEvents.finished && report.outbox.finished }, 'housekeeping: old inbox and outbox rows deleted')
+      const tables = Object.entries(report) as [HousekeepingTable, PurgeOutcome][]
+      const deleted = tables.reduce((sum, [, r]) => sum + r.deleted, 0)
+      log[deleted > 0 ? 'info' : 'debug']({ cutoff, ...Object.fromEntries(tables.map(([t, r]) => [t, r.deleted])), finished: tables.every(([, r]) => r.finished) },
+        'housekeeping: old inbox, outbox, delivery job and replayed dead-letter rows deleted')
     } catch (error) {
       log.warn({ err: error }, 'housekeeping failed; will try again at the next interval')
     }
