@@ -10,7 +10,7 @@ import { readdir } from 'node:fs/promises'
 import { spawn } from 'node:child_process'
 import { tmpdir } from 'node:os'
 import { fileURLToPath } from 'node:url'
-import { dropFolder, fixture, randomSiret, withBuyerAddress } from './helpers.js'
+import { dropFolder } from './helpers.js'
 import { startOwnHub, type OwnHub } from './own-hub.js'
 import { connectKafka } from '../services/kit/kafka.js'
 import { createCodec } from '../services/kit/avro.js'
@@ -21,7 +21,6 @@ import { startDeliveryRunner } from '../services/forwarder/runner.js'
 import { httpChannel } from '../services/forwarder/channels/http.js'
 import { dropFolderChannel } from '../services/forwarder/channels/drop-folder.js'
 
-const FIXTURE_BUYER = '21750001600019'
 
 describe('delivery jobs', () => {
   let hub: OwnHub
@@ -33,17 +32,8 @@ describe('delivery jobs', () => {
   }, 240_000)
   afterAll(async () => { await hub?.stop() }, 120_000)
 
-  const newRecipient = async (endpoint: string) => {
-    const siret = randomSiret()
-    const registered = await hub.api('PUT', `/v1/directory/participants/0009:${siret}`, { key: hub.keys.admin, body: { name: 'Delivery test recipient', endpoint } })
-    expect(registered.status, registered.text).toBe(201)
-    return siret
-  }
-  const post = async (siret: string) => {
-    const posted = await hub.api('POST', '/v1/documents', { body: withBuyerAddress(await fixture('ubl-invoice.xml'), FIXTURE_BUYER, siret) })
-    expect(posted.status, posted.text).toBe(202)
-    return posted.json.id as string
-  }
+  const newRecipient = (endpoint: string) => hub.newRecipient(endpoint)
+  const post = (siret: string) => hub.postInvoice(siret)
 
   test('a recipient that accepts and never answers delays only its own documents', async () => {
     // Accepts every connection and never answers; counts how many are open at once.

@@ -1,7 +1,7 @@
 // A hub of a test file's own, for settings the shared hub of test/setup.ts does not have (short delivery
 // timeouts and leases, small concurrency): the shared broker and registry, its own topic prefix and its own
 // database (so its partners, keys and jobs never meet the shared hub's), dropped at the end.
-import { inject } from 'vitest'
+import { expect, inject } from 'vitest'
 import { randomBytes } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -10,6 +10,9 @@ import pg from 'pg'
 import { loadConfig, type Config } from '../services/kit/config.js'
 import { createLogger } from '../services/kit/log.js'
 import { startHub } from '../services/hub/hub.js'
+import { fixture, randomSiret, withBuyerAddress } from './helpers.js'
+
+const FIXTURE_BUYER = '21750001600019'
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)))
 
@@ -17,6 +20,10 @@ export type OwnHub = {
   url: string; keys: { demo: string; admin: string }; config: Config; databaseUrl: string; topicPrefix: string; env: Record<string, string>
   api(method: string, path: string, options?: { key?: string; body?: Buffer | object; headers?: Record<string, string> }): Promise<{ status: number; json: any; text: string }>
   waitForStatus(id: string, statuses: string[], timeoutMs?: number): Promise<any>
+  /** A B2B recipient at a fresh SIRET delivering to `endpoint`; its SIRET. */
+  newRecipient(endpoint: string): Promise<string>
+  /** The UBL fixture addressed to the recipient `siret`, posted and accepted (202); the document id. */
+  postInvoice(siret: string): Promise<string>
   db<T>(work: (client: pg.Client) => Promise<T>): Promise<T>
   stop(): Promise<void>
 }
@@ -61,13 +68,24 @@ export async function startOwnHub(name: string, settings: Record<string, string>
     }
     throw new Error(`document ${id} did not reach ${statuses.join('|')} within ${timeoutMs} ms; last seen: ${JSON.stringify(last)}`)
   }
+  const newRecipient: OwnHub['newRecipient'] = async (endpoint) => {
+    const siret = randomSiret()
+    const registered = await api('PUT', `/v1/directory/participants/0009:${siret}`, { key: keys.admin, body: { name: `${name} test recipient`, endpoint } })
+    expect(registered.status, registered.text).toBe(201)
+    return siret
+  }
+  const postInvoice: OwnHub['postInvoice'] = async (siret) => {
+    const posted = await api('POST', '/v1/documents', { body: withBuyerAddress(await fixture('ubl-invoice.xml'), FIXTURE_BUYER, siret) })
+    expect(posted.status, posted.text).toBe(202)
+    return posted.json.id as string
+  }
   const db: OwnHub['db'] = async (work) => {
     const client = new pg.Client({ connectionString: dbUrl.toString() })
     await client.connect()
     try { return await work(client) } finally { await client.end() }
   }
   return {
-    url: hub.url, keys, config, databaseUrl: dbUrl.toString(), topicPrefix: run, env, api, waitForStatus, db,
+    url: hub.url, keys, config, databaseUrl: dbUrl.toString(), topicPrefix: run, env, api, waitForStatus, newRecipient, postInvoice, db,
     async stop() {
       await hub.stop()
       log.flush()

@@ -10,12 +10,11 @@ import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import { readdir } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
-import { dropFolder, fixture, randomSiret, withBuyerAddress } from './helpers.js'
+import { dropFolder } from './helpers.js'
 import { startOwnHub, type OwnHub } from './own-hub.js'
 import { connectKafka } from '../services/kit/kafka.js'
 import { createLogger } from '../services/kit/log.js'
 
-const FIXTURE_BUYER = '21750001600019'
 const cli = fileURLToPath(new URL('../bin/facteur.mjs', import.meta.url))
 const exec = promisify(execFile)
 
@@ -50,17 +49,8 @@ describe('replay', () => {
       return { code: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' }
     }
   }
-  const newRecipient = async (endpoint: string) => {
-    const siret = randomSiret()
-    const registered = await hub.api('PUT', `/v1/directory/participants/0009:${siret}`, { key: hub.keys.admin, body: { name: 'Replay test recipient', endpoint } })
-    expect(registered.status, registered.text).toBe(201)
-    return siret
-  }
-  const post = async (siret: string) => {
-    const posted = await hub.api('POST', '/v1/documents', { body: withBuyerAddress(await fixture('ubl-invoice.xml'), FIXTURE_BUYER, siret) })
-    expect(posted.status, posted.text).toBe(202)
-    return posted.json.id as string
-  }
+  const newRecipient = (endpoint: string) => hub.newRecipient(endpoint)
+  const post = (siret: string) => hub.postInvoice(siret)
   const statusesOf = (doc: any) => doc.history.map((h: any) => h.status)
   /** The chains on the auditors' topic once the outbox has published everything (and in PostgreSQL). */
   const auditVerify = async () => {

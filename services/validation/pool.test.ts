@@ -40,18 +40,23 @@ async function batchWithLarge(p: Pool, large: string) {
 
 const ruleIds = (v: { findings: { ruleId: string; severity: string }[] }) => [...new Set(v.findings.filter((f) => f.severity === 'fatal').map((f) => f.ruleId))].sort()
 
+/** The large document's batch-mates got their own verdicts, and the large one exactly one finding. */
+function expectBatchMatesJudgedAlone(v: Awaited<ReturnType<typeof batchWithLarge>>) {
+  expect(v.leader.valid).toBe(true)
+  expect(v.ubl.valid).toBe(true)
+  expect(v.cii.valid).toBe(true)
+  expect(ruleIds(v.invalid)).toEqual(['BR-CO-15', 'BR-CO-16'])
+  expect(v.large.valid).toBe(false)
+  expect(v.large.findings).toHaveLength(1)
+}
+
 describe('validation pool limits', () => {
   test('a document that needs more memory than a worker may have fails alone (FACTEUR-VALIDATION-RESOURCES); its batch-mates get their own verdicts; the pool goes on', async () => {
     // 160 MB holds the loaded packs (60-75 MB) and the fixtures easily; 8 000 lines (4.7 MB) need about 250 MB.
     const { pool: p, events } = await pool({ memoryMb: 160, timeoutMs: 300_000 })
     const v = await batchWithLarge(p, largeUblInvoice(8_000))
 
-    expect(v.leader.valid).toBe(true)
-    expect(v.ubl.valid).toBe(true)
-    expect(v.cii.valid).toBe(true)
-    expect(ruleIds(v.invalid)).toEqual(['BR-CO-15', 'BR-CO-16'])
-    expect(v.large.valid).toBe(false)
-    expect(v.large.findings).toHaveLength(1)
+    expectBatchMatesJudgedAlone(v)
     expect(v.large.findings[0]).toMatchObject({ ruleId: limitRules.resources, severity: 'fatal', pack: null })
     expect(v.large.findings[0]!.message).toMatch(/more memory than the hub allows one validation \(160 MB\).*split into smaller invoices/)
 
@@ -71,12 +76,7 @@ describe('validation pool limits', () => {
     const { pool: p, events } = await pool({ timeoutMs: 5_000 })
     const v = await batchWithLarge(p, largeUblInvoice(16_000))
 
-    expect(v.leader.valid).toBe(true)
-    expect(v.ubl.valid).toBe(true)
-    expect(v.cii.valid).toBe(true)
-    expect(ruleIds(v.invalid)).toEqual(['BR-CO-15', 'BR-CO-16'])
-    expect(v.large.valid).toBe(false)
-    expect(v.large.findings).toHaveLength(1)
+    expectBatchMatesJudgedAlone(v)
     expect(v.large.findings[0]).toMatchObject({ ruleId: limitRules.timeout, severity: 'fatal', pack: null })
     expect(v.large.findings[0]!.message).toMatch(/did not finish within the hub's limit of 5 s.*split into smaller invoices/)
 
