@@ -5,17 +5,14 @@
 // flow, restarts it each time, waits for quiescence and prints: accepted, final, delivered, LOST (accepted and
 // never delivered), duplicate deliveries and whether each duplicate carried the same Idempotency-Key.
 import { parseArgs } from 'node:util'
-import { spawn, type ChildProcess } from 'node:child_process'
-import { closeSync, mkdirSync, openSync, rmSync } from 'node:fs'
+import type { ChildProcess } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
-import { join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { randomBytes, randomUUID } from 'node:crypto'
-import http from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
+import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
-import { freePort } from '../services/hub/local/processes.js'
+import { randomSiret } from '../test/siret.js'
+import { root, startBenchHub, startReceiver, type Delivery } from './bench-hub.js'
 
 const { values } = parseArgs({ options: {
   n: { type: 'string', default: '2000' }, kills: { type: 'string', default: '2' }, concurrency: { type: 'string', default: '8' },
@@ -28,67 +25,23 @@ for (const [name, v] of [['--n', N], ['--kills', KILLS], ['--concurrency', CONCU
   if (!Number.isInteger(v) || v < (name === '--kills' ? 0 : 1)) { console.error(`${name} takes a whole number`); process.exit(2) }
 }
 
-const root = resolve(fileURLToPath(new URL('..', import.meta.url)))
-const runDir = join(root, '.facteur', 'chaos')
-const stamp = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`
-const topicPrefix = `chaos-${stamp}`
-const baseDb = new URL(process.env.DATABASE_URL ?? `postgres://${process.env.PGUSER ?? 'postgres'}@127.0.0.1:5432/postgres`)
-const dbUrl = new URL(baseDb.toString()); dbUrl.pathname = `/facteur_chaos_${stamp}`
-const adminUrl = new URL(baseDb.toString()); adminUrl.pathname = '/postgres'
-const keys = { demo: `fct_${randomBytes(24).toString('base64url')}`, admin: `fct_${randomBytes(24).toString('base64url')}` }
 const say = (line: string) => process.stderr.write(`[chaos ${new Date().toISOString().slice(11, 19)}] ${line}\n`)
 const started = Date.now()
 
-// ---- the recipient: records every delivery it is sent ----
-type Delivery = { documentId: string; idempotencyKey: string; at: number }
-const deliveries: Delivery[] = []
-const receiver = http.createServer((req, res) => {
-  req.resume()
-  req.on('end', () => {
-    deliveries.push({ documentId: String(req.headers['x-facteur-document-id'] ?? ''), idempotencyKey: String(req.headers['idempotency-key'] ?? ''), at: Date.now() })
-    res.writeHead(200).end()
-  })
-})
-await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r))
-const receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/inbox`
-
-// ---- the hub, as `npm start` runs it (services/hub/main.ts under tsx), in a process group of its own ----
-rmSync(runDir, { recursive: true, force: true })
-mkdirSync(join(runDir, 'logs'), { recursive: true })
-const port = await freePort()
-const gateway = `http://127.0.0.1:${port}`
-const hubEnv = {
-  ...process.env,
-  FACTEUR_RUN_DIR: runDir, FACTEUR_TOPIC_PREFIX: topicPrefix, DATABASE_URL: dbUrl.toString(), FACTEUR_HTTP_PORT: String(port),
-  FACTEUR_DEMO_API_KEY: keys.demo, FACTEUR_ADMIN_API_KEY: keys.admin, FACTEUR_LOG_LEVEL: 'info',
-  // The receiver is on loopback, refused unless allowed; the client is one key posting fast.
-  FACTEUR_DELIVERY_ALLOWED_HOSTS: '127.0.0.1', FACTEUR_RATE_LIMIT_PER_SECOND: '100000', FACTEUR_RATE_LIMIT_BURST: '100000',
-}
+// ---- the recipient (records every delivery) and the hub, as `npm start` runs it (bench-hub.ts) ----
+const receiver = await startReceiver()
+const deliveries = receiver.deliveries
+const receiverUrl = receiver.url
+const bench = await startBenchHub('chaos')
+const { gateway, keys, topicPrefix, runDir } = bench
+const stamp = topicPrefix.slice('chaos-'.length)
 let hub: ChildProcess | null = null
 let generation = 0
-function startHub(): ChildProcess {
-  generation++
-  const out = openSync(join(runDir, 'logs', `hub-${generation}.log`), 'a')
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'services/hub/main.ts')], { cwd: root, env: hubEnv, stdio: ['ignore', out, out], detached: true })
-  closeSync(out)
-  return child
-}
-async function waitReady(timeoutMs = 300_000): Promise<number> {
-  const t0 = Date.now()
-  while (Date.now() - t0 < timeoutMs) {
-    const res = await fetch(`${gateway}/readyz`, { signal: AbortSignal.timeout(3_000) }).catch(() => null)
-    if (res?.status === 200) return Date.now() - t0
-    if (hub?.exitCode !== null && hub?.exitCode !== undefined) throw new Error(`the hub exited (${hub.exitCode}); see ${runDir}/logs/hub-${generation}.log`)
-    await sleep(500)
-  }
-  throw new Error(`the hub was not ready after ${timeoutMs / 1000} s; see ${runDir}/logs/hub-${generation}.log`)
-}
-/** SIGKILL to the whole process group: the hub and everything it started in its group; the JVMs die with their watchdog. */
-function killHub() {
-  try { process.kill(-hub!.pid!, 'SIGKILL') } catch { /* already gone */ }
-}
+const startHub = () => { generation++; return bench.start() }
+const waitReady = () => bench.waitReady()
+const killHub = () => bench.kill()
 
-say(`run dir ${runDir}, topic prefix ${topicPrefix}, database ${dbUrl.pathname.slice(1)}, gateway ${gateway}, receiver ${receiverUrl}`)
+say(`run dir ${runDir}, topic prefix ${topicPrefix}, database ${new URL(bench.databaseUrl).pathname.slice(1)}, gateway ${gateway}, receiver ${receiverUrl}`)
 hub = startHub()
 say(`hub started (generation 1); ready in ${((await waitReady()) / 1000).toFixed(1)} s`)
 
@@ -96,15 +49,7 @@ const call = (method: string, path: string, key: string, body?: unknown, headers
   fetch(`${gateway}${path}`, { method, headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}), ...headers }, body: body ? JSON.stringify(body) : undefined, signal: AbortSignal.timeout(30_000) })
 
 // A B2B recipient at a fresh SIRET, delivering to the receiver.
-const buyer = (() => {
-  const digits = Array.from({ length: 13 }, () => Math.floor(Math.random() * 10))
-  for (let check = 0; check < 10; check++) {
-    const all = [...digits, check]
-    const sum = [...all].reverse().reduce((s, d, i) => s + (i % 2 === 1 ? ((d * 2) % 10) + Math.floor((d * 2) / 10) : d), 0)
-    if (sum % 10 === 0) return all.join('')
-  }
-  throw new Error('unreachable')
-})()
+const buyer = randomSiret()
 const registered = await call('PUT', `/v1/directory/participants/0009:${buyer}`, keys.admin, { name: 'Chaos receiver', endpoint: receiverUrl })
 if (registered.status >= 300) throw new Error(`registering the receiver failed: ${registered.status} ${await registered.text()}`)
 
@@ -164,7 +109,7 @@ say(`${posted} deposits accepted (${retries} client retries); waiting for quiesc
 
 // ---- quiescence: every accepted document final, and nothing new delivered for quiet-ms ----
 const finals = ['MISE_A_DISPOSITION', 'REJETEE', 'A_RECYCLER', 'ECHEC_DISTRIBUTION', 'EN_ERREUR']
-const db = new pg.Client({ connectionString: dbUrl.toString() })
+const db = new pg.Client({ connectionString: bench.databaseUrl })
 await db.connect()
 const acceptedIds = posts.filter((p) => p.id).map((p) => p.id!)
 let lastChange = Date.now()
@@ -220,13 +165,7 @@ console.log([
 
 // ---- stop: the hub gracefully (SIGTERM), then the receiver; the database is dropped unless --keep ----
 await db.end()
-hub.kill('SIGTERM')
-await new Promise<void>((r) => { if (hub!.exitCode !== null || hub!.signalCode !== null) r(); else { hub!.once('exit', () => r()); setTimeout(r, 40_000).unref() } })
+await bench.stop({ keep: values.keep })
 receiver.close()
-if (!values.keep) {
-  const admin = new pg.Client({ connectionString: adminUrl.toString() })
-  await admin.connect()
-  await admin.query(`DROP DATABASE IF EXISTS ${dbUrl.pathname.slice(1)} WITH (FORCE)`).catch((e) => say(`could not drop the database: ${e.message}`))
-  await admin.end()
-} else say(`kept: database ${dbUrl.pathname.slice(1)}, run dir ${runDir}`)
+if (values.keep) say(`kept: database ${new URL(bench.databaseUrl).pathname.slice(1)}, run dir ${runDir}`)
 process.exit(0)

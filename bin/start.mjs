@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // `npm start` on a fresh clone: install the locked dependencies if they are missing or older than the
-// lockfile (this also resolves the validation artefacts, see the postinstall script), then run the hub.
+// lockfile (this also resolves the validation artefacts and compiles dist/, see the postinstall script), then
+// run the hub: its compiled JavaScript when the build is current (bin/build.mjs), else the TypeScript under tsx.
 // Plain Node with no dependencies, since it runs before they exist.
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { compiledPath } from './build.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const installed = join(root, 'node_modules', '.package-lock.json')
@@ -22,7 +24,10 @@ if (!existsSync(installed) || statSync(installed).mtimeMs < statSync(lock).mtime
     process.exit(result.status ?? 1)
   }
 }
-const hub = spawn(process.execPath, ['--import', 'tsx', join(root, 'services/hub/main.ts'), ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' })
+const source = join(root, 'services/hub/main.ts')
+const compiled = compiledPath(source)
+if (!compiled && existsSync(join(root, 'dist', 'build.json')) && process.env.FACTEUR_TSX !== '1') process.stderr.write('facteur: dist/ is older than the sources; running them through tsx (npm run build compiles them again)\n')
+const hub = spawn(process.execPath, [...(compiled ? [compiled] : ['--import', 'tsx', source]), ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' })
 // The hub stops itself within FACTEUR_SHUTDOWN_TIMEOUT_MS (services/hub/main.ts); this is the backstop should it
 // hang anyway (its servers then die with their watchdog, see services/hub/local/processes.ts).
 const shutdownTimeoutMs = Number(process.env.FACTEUR_SHUTDOWN_TIMEOUT_MS) || 20_000

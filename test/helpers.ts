@@ -90,15 +90,7 @@ export function withInvoiceNumber(xml: Buffer, number?: string): Buffer {
 }
 
 /** A fresh, valid-looking SIRET (14 digits, Luhn key correct) for a test's own recipient. */
-export function randomSiret(): string {
-  const digits = Array.from({ length: 13 }, () => Math.floor(Math.random() * 10))
-  for (let check = 0; check < 10; check++) {
-    const all = [...digits, check]
-    const sum = all.reverse().reduce((s, d, i) => s + (i % 2 === 1 ? ((d * 2) % 10) + Math.floor((d * 2) / 10) : d), 0)
-    if (sum % 10 === 0) return [...digits, check].join('')
-  }
-  throw new Error('unreachable')
-}
+export { randomSiret } from './siret.js'
 
 export async function withDb<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: hub().databaseUrl })

@@ -5,7 +5,7 @@ import { hub, postDocument } from './helpers.js'
 import { topics, topicName, dlqName, subjectOf } from '../schemas/topics.js'
 import { connectKafka } from '../services/kit/kafka.js'
 import { createLogger } from '../services/kit/log.js'
-import { unframe } from '../services/kit/avro.js'
+import { createCodec, unframe } from '../services/kit/avro.js'
 
 const registry = (path: string) => fetch(hub().registryUrl + path).then(async (r) => ({ status: r.status, json: await r.json() as any }))
 
@@ -25,6 +25,14 @@ describe('schema registry', () => {
     expect(config.json.compatibilityLevel).toBe('BACKWARD')
     const latest = await registry(`/subjects/${subject}/versions/latest`)
     expect(JSON.parse(latest.json.schema).name).toBeTruthy()
+  })
+
+  test('processes registering new subjects at the same moment all start (the first start of several instances)', async () => {
+    const topicPrefix = `race-${Date.now().toString(36)}`
+    const codecs = await Promise.all(Array.from({ length: 6 }, () => createCodec({ registryUrl: hub().registryUrl, topicPrefix })))
+    expect(codecs).toHaveLength(6)
+    const subject = subjectOf(topicName(topicPrefix, topics.received))
+    expect((await registry(`/config/${subject}`)).json.compatibilityLevel).toBe('BACKWARD')
   })
 
   test('a message on document.received is Confluent-framed with the registered schema id', async () => {

@@ -13,7 +13,7 @@ const root = resolve(fileURLToPath(new URL('..', import.meta.url)))
 const FIXTURE_BUYER = '21750001600019'
 const FINAL = ['MISE_A_DISPOSITION', 'REJETEE', 'A_RECYCLER', 'EN_ERREUR', 'ECHEC_DISTRIBUTION']
 
-describe('a worker-killing document in a batch', () => {
+describe('a worker-killing document among others', () => {
   let hub: OwnHub
   beforeAll(async () => {
     // One worker (own-hub.ts), 160 MB of heap: the packs (60-75 MB) and ordinary invoices fit, 8 000 lines
@@ -33,18 +33,18 @@ describe('a worker-killing document in a batch', () => {
   /** The valid fixture to the test's recipient, with an invoice number of its own. */
   const normalInvoice = async () => withBuyerAddress(await fixture('ubl-invoice.xml'), FIXTURE_BUYER, buyer)
 
-  test('a large invoice is REJETEE with FACTEUR-VALIDATION-RESOURCES; the invoices validated in its batch are delivered', async () => {
-    // Two large invoices at once: the first is dispatched alone to the idle worker and kills it (about 10 s);
-    // the second and the ordinary invoices posted meanwhile wait in the pool, and go to the replacement worker
-    // as one batch, the batch the limit then breaks.
+  test('a large invoice is REJETEE with FACTEUR-VALIDATION-RESOURCES; the invoices posted with it are delivered', async () => {
+    // Two large invoices and six ordinary ones at once. Whether an ordinary one shares a worker batch with a
+    // large one depends on when each reaches the pool (the consumer's runs, Kafka's fetches): that batch-mates
+    // of a worker-killing document get their own verdicts is checked in the pool's own test, with the batch made
+    // on purpose (services/validation/pool.test.ts). Here: through the whole hub, each large invoice fails
+    // alone, every ordinary one is delivered, and the hub goes on.
     const large = () => Buffer.from(largeUblInvoice(8_000, `FCT-LARGE-${randomSiret()}`))
     const post = (body: Buffer) => hub.api('POST', '/v1/documents', { body })
-    const postedLarge = await Promise.all([post(large()), post(large())])
-    const postedNormal: Awaited<ReturnType<typeof post>>[] = []
-    for (const delay of [3_000, 3_000]) {
-      await new Promise((r) => setTimeout(r, delay))
-      postedNormal.push(...await Promise.all(Array.from({ length: 3 }, async () => post(await normalInvoice()))))
-    }
+    const normalBodies = await Promise.all(Array.from({ length: 6 }, () => normalInvoice()))
+    const posted = await Promise.all([post(large()), post(large()), ...normalBodies.map(post)])
+    const postedLarge = posted.slice(0, 2)
+    const postedNormal = posted.slice(2)
     for (const p of [...postedLarge, ...postedNormal]) expect(p.status, p.text).toBe(202)
     const largeIds = postedLarge.map((p) => p.json.id as string)
     const normalIds = postedNormal.map((p) => p.json.id as string)
@@ -58,8 +58,8 @@ describe('a worker-killing document in a batch', () => {
       expect(d.history.at(-1)).toMatchObject({ status: 'REJETEE', code: '213', reason: expect.stringContaining('FACTEUR-VALIDATION-RESOURCES') })
     }
 
-    // The operator sees each event with the document ids (the hub's log, a JSON line per event): the batch
-    // that failed with a large invoice and ordinary ones in it, and each large invoice's own verdict.
+    // The operator sees each event with the document ids (the hub's log, a JSON line per event): each large
+    // invoice's own verdict.
     const logFile = join(root, '.facteur', 'test', 'logs', `hub-${hub.topicPrefix}.log`)
     let events: any[] = []
     for (let i = 0; i < 50 && events.filter((e) => e.outcome === 'verdict').length < 2; i++) {
@@ -69,10 +69,11 @@ describe('a worker-killing document in a batch', () => {
     for (const id of largeIds) {
       expect(events).toContainEqual(expect.objectContaining({ level: 40, outcome: 'verdict', cause: 'resources', ruleId: 'FACTEUR-VALIDATION-RESOURCES', documentIds: [id] }))
     }
-    const batch = events.find((e) => e.outcome === 'rerun-alone')
-    expect(batch, JSON.stringify(events)).toMatchObject({ level: 40, cause: 'resources' })
-    expect(batch.documentIds.filter((id: string) => largeIds.includes(id)).length).toBeGreaterThan(0)
-    expect(batch.documentIds.filter((id: string) => normalIds.includes(id)).length).toBeGreaterThan(0)
+    // A batch the limit broke (if there was one) named its documents and sent each one back alone.
+    for (const batch of events.filter((e) => e.outcome === 'rerun-alone')) {
+      expect(batch).toMatchObject({ level: 40, cause: 'resources' })
+      expect(batch.documentIds.some((id: string) => largeIds.includes(id)), JSON.stringify(batch)).toBe(true)
+    }
 
     // The worker was replaced: the next invoice is validated and delivered as usual.
     const after = await hub.api('POST', '/v1/documents', { body: await normalInvoice() })

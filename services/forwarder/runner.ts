@@ -2,6 +2,7 @@
 // attempt each through the channels, records the outcome (retry later with back-off, delivered, failed) and,
 // on a final outcome, the `delivery` event through the outbox in the same transaction. Woken by LISTEN/NOTIFY
 // when a job is added or re-armed, and by its own poll. Any number of forwarders may run side by side.
+// Each attempt is counted and timed (kit/metrics.ts), and is a span of its document's trace (kit/trace.ts).
 import { randomBytes } from 'node:crypto'
 import type { Db } from '../kit/db.js'
 import { startPollLoop } from '../kit/poll-loop.js'
@@ -11,6 +12,8 @@ import type { Delivery } from './channels/channel.js'
 import { attemptDelivery, type Channels } from './deliver.js'
 import { afterAttempt } from './jobs.js'
 import { claimJobs, finishAttempt, loadReceipt, JOBS_CHANNEL, type ClaimedJob } from './store.js'
+import { acceptToDeliveredSeconds, deliveryAttempts, deliveryAttemptSeconds } from '../kit/metrics.js'
+import { childSpan, formatTraceparent, parseTraceparent, traceFields, type TraceContext } from '../kit/trace.js'
 
 export type RunnerOptions = {
   db: Db; log: Logger; channels: Channels; topicPrefix: string
@@ -28,19 +31,35 @@ export function startDeliveryRunner(options: RunnerOptions): Runner {
   let stopped = false
   let lastError: string | null = null
 
-  const load = async (job: ClaimedJob): Promise<Delivery> => {
-    if (job.kind === 'document') return { documentId: job.documentId, ...(await loadDocument(db, job.documentId)) }
+  /** What to deliver; a document's attempt with its span (under the document's trace) and its acceptance time. */
+  const load = async (job: ClaimedJob): Promise<{ delivery: Delivery; trace: TraceContext | null; receivedAt: Date | null }> => {
+    if (job.kind === 'document') {
+      const doc = await loadDocument(db, job.documentId)
+      const parent = parseTraceparent(doc.traceparent)
+      const trace = parent ? childSpan(parent) : null
+      return {
+        delivery: { documentId: job.documentId, contentType: doc.contentType, bytes: doc.bytes, ...(trace ? { traceparent: formatTraceparent(trace) } : {}) },
+        trace, receivedAt: doc.receivedAt,
+      }
+    }
     const xml = await loadReceipt(db, job.documentId, job.receiptSequence)
-    return { documentId: job.documentId, name: `${job.documentId}.receipt-${job.receiptSequence}`, contentType: 'application/xml', bytes: Buffer.from(xml, 'utf8') }
+    return { delivery: { documentId: job.documentId, name: `${job.documentId}.receipt-${job.receiptSequence}`, contentType: 'application/xml', bytes: Buffer.from(xml, 'utf8') }, trace: null, receivedAt: null }
   }
 
   const runOne = async (job: ClaimedJob) => {
-    const jobLog = log.child({ documentId: job.documentId, job: job.id, kind: job.kind, ...(job.kind === 'receipt' ? { receipt: job.receiptSequence } : {}) })
+    let jobLog = log.child({ documentId: job.documentId, job: job.id, kind: job.kind, ...(job.kind === 'receipt' ? { receipt: job.receiptSequence } : {}) })
     try {
-      const outcome = await attemptDelivery(job.endpoint, await load(job), channels)
+      const { delivery, trace, receivedAt } = await load(job)
+      jobLog = jobLog.child(traceFields(trace))
+      const started = performance.now()
+      const outcome = await attemptDelivery(job.endpoint, delivery, channels)
+      const labels = { kind: job.kind, outcome: outcome.outcome }
+      deliveryAttempts.inc(labels)
+      deliveryAttemptSeconds.observe(labels, (performance.now() - started) / 1000)
       const t = afterAttempt(job.attempt, outcome, { maxAttempts: options.maxAttempts, backoffMs: options.backoffMs, now: Date.now() })
       const recorded = await finishAttempt(db, options.topicPrefix, job, t)
       lastError = null
+      if (recorded === 'recorded' && t.state === 'delivered' && receivedAt) acceptToDeliveredSeconds.observe((Date.now() - receivedAt.getTime()) / 1000)
       const fields = { endpoint: job.endpoint, generation: job.generation, attempt: job.attempt, outcome: outcome.outcome, detail: outcome.detail, state: t.state }
       if (recorded === 'lost') jobLog.warn(fields, 'delivery attempt outlived its lease; the job was taken by another runner')
       else jobLog[t.state === 'delivered' ? 'info' : t.state === 'failed' ? 'error' : 'warn'](fields, t.state === 'pending' ? 'delivery attempt; will retry' : t.state === 'delivered' ? 'delivered' : 'delivery given up')

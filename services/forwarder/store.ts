@@ -1,7 +1,7 @@
 // The forwarder's PostgreSQL side: delivery jobs (added by the consumers, leased and finished by the runner),
 // the attempt log for operators, and the stored receipts it delivers.
 import { inTransaction, type Db, type Tx } from '../kit/db.js'
-import { enqueue } from '../kit/outbox.js'
+import { outboxRow, OUTBOX_CHANNEL } from '../kit/outbox.js'
 import { pickJobs, deliveryEventId, type Transition } from './jobs.js'
 
 /** LISTEN/NOTIFY channel: a job was added or re-armed (the runner wakes at once instead of at its next poll). */
@@ -40,17 +40,18 @@ export async function claimJobs(db: Db, options: { topicPrefix: string; owner: s
   if (options.slots <= 0) return []
   return inTransaction(db, async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`facteur-delivery-claim:${options.topicPrefix}`])
-    const inFlight = new Map((await tx.query<{ endpoint: string; n: number }>(
-      `SELECT endpoint, count(*)::int AS n FROM delivery_jobs WHERE topic_prefix = $1 AND state = 'pending' AND locked_until > now() GROUP BY endpoint`,
-      [options.topicPrefix])).rows.map((r) => [r.endpoint, r.n]))
-    // At most perEndpoint candidates per endpoint, so one recipient's backlog cannot fill the candidate window.
-    const { rows } = await tx.query<{ id: string; endpoint: string }>(
-      `SELECT id, endpoint FROM (
+    // At most perEndpoint candidates per endpoint, so one recipient's backlog cannot fill the candidate window;
+    // each with the attempts in flight to its endpoint (leases not expired, any runner).
+    const { rows } = await tx.query<{ id: string; endpoint: string; in_flight: number }>(
+      `WITH in_flight AS (
+         SELECT endpoint, count(*)::int AS n FROM delivery_jobs WHERE topic_prefix = $1 AND state = 'pending' AND locked_until > now() GROUP BY endpoint)
+       SELECT due.id, due.endpoint, COALESCE(in_flight.n, 0) AS in_flight FROM (
          SELECT id, endpoint, next_attempt_at, row_number() OVER (PARTITION BY endpoint ORDER BY next_attempt_at, id) AS rank
            FROM delivery_jobs
           WHERE topic_prefix = $1 AND state = 'pending' AND next_attempt_at <= now() AND (locked_until IS NULL OR locked_until <= now())
-       ) due WHERE rank <= $2 ORDER BY next_attempt_at, id LIMIT 1000`,
+       ) due LEFT JOIN in_flight USING (endpoint) WHERE rank <= $2 ORDER BY next_attempt_at, id LIMIT 1000`,
       [options.topicPrefix, options.perEndpoint])
+    const inFlight = new Map(rows.map((r) => [r.endpoint, r.in_flight]))
     const picked = pickJobs(rows, inFlight, { slots: options.slots, perEndpoint: options.perEndpoint })
     if (picked.length === 0) return []
     const claimed = await tx.query<{ id: string; kind: JobKind; document_id: string; receipt_sequence: number; partner_id: string; endpoint: string; generation: number; attempts: number }>(
@@ -71,25 +72,40 @@ export async function claimJobs(db: Db, options: { topicPrefix: string; owner: s
  * attempt is recorded.
  */
 export async function finishAttempt(db: Db, topicPrefix: string, job: ClaimedJob, t: Transition): Promise<'recorded' | 'lost'> {
+  if (job.kind === 'receipt') return finishReceiptAttempt(db, job, t)
+  const final = t.state !== 'pending'
+  const event = final ? outboxRow(topicPrefix, 'delivery', {
+    eventId: deliveryEventId(job.documentId, job.generation), documentId: job.documentId, partnerId: job.partnerId,
+    outcome: t.state === 'delivered' ? 'DELIVERED' : 'FAILED', endpoint: job.endpoint, attempts: t.attempts, detail: t.detail.slice(0, 2000), at: Date.now(),
+  }) : null
+  // One statement, so one transaction: the attempt row always; the job's new state only under this runner's
+  // lease; the `delivery` event (outbox, relay woken) only with that state.
+  const { rows } = await db.query<{ recorded: number }>(
+    `WITH job AS (
+       UPDATE delivery_jobs SET state = $4, next_attempt_at = COALESCE($5, next_attempt_at), locked_until = NULL, locked_by = NULL,
+              last_error = CASE WHEN $4 = 'delivered' THEN NULL ELSE $6 END, finished_at = CASE WHEN $7 THEN now() END
+        WHERE id = $1 AND locked_by = $2 AND generation = $3 AND state = 'pending' RETURNING id),
+     attempt AS (
+       INSERT INTO delivery_attempts (document_id, attempt, endpoint, outcome, detail, generation) VALUES ($8, $9, $10, $11, $6, $3)),
+     event AS (
+       INSERT INTO outbox (topic, message_key, value) SELECT $12, $8, $13::jsonb FROM job WHERE $12::text IS NOT NULL RETURNING id)
+     SELECT (SELECT count(*) FROM job)::int AS recorded, (SELECT pg_notify('${OUTBOX_CHANNEL}', '') FROM event LIMIT 1) AS notified`,
+    [job.id, job.owner, job.generation, t.state, t.state === 'pending' ? new Date(t.nextAttemptAt) : null, t.detail.slice(0, 2000), final,
+      job.documentId, job.attempt, job.endpoint, t.state === 'pending' ? 'retry-later' : t.state === 'delivered' ? 'delivered' : 'failed',
+      event?.topic ?? null, event?.value ?? null])
+  return rows[0]!.recorded === 1 ? 'recorded' : 'lost'
+}
+
+/** A receipt's attempt: the job's new state under this runner's lease, and the receipt's delivery record. */
+async function finishReceiptAttempt(db: Db, job: ClaimedJob, t: Transition): Promise<'recorded' | 'lost'> {
   return inTransaction(db, async (tx) => {
-    if (job.kind === 'document') {
-      await tx.query('INSERT INTO delivery_attempts (document_id, attempt, endpoint, outcome, detail, generation) VALUES ($1, $2, $3, $4, $5, $6)',
-        [job.documentId, job.attempt, job.endpoint, t.state === 'pending' ? 'retry-later' : t.state === 'delivered' ? 'delivered' : 'failed', t.detail.slice(0, 2000), job.generation])
-    }
-    const final = t.state !== 'pending'
     const { rowCount } = await tx.query(
       `UPDATE delivery_jobs SET state = $4, next_attempt_at = COALESCE($5, next_attempt_at), locked_until = NULL, locked_by = NULL,
               last_error = CASE WHEN $4 = 'delivered' THEN NULL ELSE $6 END, finished_at = CASE WHEN $7 THEN now() END
         WHERE id = $1 AND locked_by = $2 AND generation = $3 AND state = 'pending'`,
-      [job.id, job.owner, job.generation, t.state, t.state === 'pending' ? new Date(t.nextAttemptAt) : null, t.detail.slice(0, 2000), final])
+      [job.id, job.owner, job.generation, t.state, t.state === 'pending' ? new Date(t.nextAttemptAt) : null, t.detail.slice(0, 2000), t.state !== 'pending'])
     if (rowCount !== 1) return 'lost'
-    if (job.kind === 'receipt') await recordReceiptAttempt(tx, job, t)
-    else if (final) {
-      await enqueue(tx, topicPrefix, 'delivery', {
-        eventId: deliveryEventId(job.documentId, job.generation), documentId: job.documentId, partnerId: job.partnerId,
-        outcome: t.state === 'delivered' ? 'DELIVERED' : 'FAILED', endpoint: job.endpoint, attempts: t.attempts, detail: t.detail.slice(0, 2000), at: Date.now(),
-      })
-    }
+    await recordReceiptAttempt(tx, job, t)
     return 'recorded'
   })
 }

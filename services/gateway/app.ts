@@ -24,6 +24,8 @@ import { dashboardRoutes } from './dashboard-routes.js'
 import { NOT_DELIVERED, receivedBy } from './dashboard.js'
 import { openapi } from './openapi.js'
 import { prometheusContentType } from './metrics.js'
+import { deposits, depositSeconds } from '../kit/metrics.js'
+import { continueTrace, formatTraceparent, traceFields, TRACEPARENT } from '../kit/trace.js'
 
 export type GatewayDeps = {
   config: Config; db: Db; log: Logger; checks: Record<string, ReadinessCheck>
@@ -102,6 +104,17 @@ export function createApp({ config, db, log, checks, observe }: GatewayDeps): ex
 
   // POST /v1/documents: media type first (415 without reading the body), then size, then XML safety.
   app.post('/v1/documents',
+    // Every answer is counted, refusals by the checks below included; the time of the 202s is the latency a
+    // partner sees (issue 11's target: p99 < 50 ms).
+    (_req, res, next) => {
+      const started = performance.now()
+      res.once('finish', () => {
+        const outcome = res.statusCode !== 202 ? 'refused' : res.locals.replayed ? 'replayed' : 'accepted'
+        deposits.inc({ outcome, status: String(res.statusCode) })
+        if (res.statusCode === 202) depositSeconds.observe({ outcome }, (performance.now() - started) / 1000)
+      })
+      next()
+    },
     auth('partner'),
     (req, res, next) => {
       const unsupported = checkMediaType(req.get('content-type'))
@@ -134,6 +147,10 @@ export function createApp({ config, db, log, checks, observe }: GatewayDeps): ex
         log.info({ partnerId: principal.id, problem: deposit.problem.type, detail: deposit.problem.detail }, 'deposit refused')
         return send(res, deposit.problem)
       }
+      // The document's trace: a span under the partner's `traceparent` when it sent a valid one, else a new trace.
+      // It goes with the document and as the header of its `received` event; every later step continues it.
+      const trace = continueTrace(req.get(TRACEPARENT))
+      const traceparent = formatTraceparent(trace)
       const outcome = await inTransaction(db, async (tx) => {
         if (idempotencyKey) {
           // Serialise concurrent retries of one key; the unique index is the final guard.
@@ -147,19 +164,20 @@ export function createApp({ config, db, log, checks, observe }: GatewayDeps): ex
         const receivedAt = new Date()
         const contentType = mediaTypeOf(req.get('content-type')) ?? 'application/xml'
         await tx.query(
-          `INSERT INTO documents (id, partner_id, idempotency_key, content_type, payload, size_bytes, sha256, received_at, status_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`,
-          [id, principal.id, idempotencyKey, contentType, body, deposit.sizeBytes, deposit.sha256, receivedAt])
+          `INSERT INTO documents (id, partner_id, idempotency_key, content_type, payload, size_bytes, sha256, received_at, status_at, traceparent)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9)`,
+          [id, principal.id, idempotencyKey, contentType, body, deposit.sizeBytes, deposit.sha256, receivedAt, traceparent])
         await enqueue(tx, config.topicPrefix, 'received', {
           eventId: `${id}:received`, documentId: id, partnerId: principal.id, contentType,
           sizeBytes: deposit.sizeBytes, sha256: deposit.sha256, receivedAt: receivedAt.getTime(),
-        })
+        }, { [TRACEPARENT]: traceparent })
         return { replay: false as const, id, sha256: deposit.sha256, status: 'DEPOSEE' }
       })
       if (outcome.replay && outcome.sha256 !== deposit.sha256) {
         return send(res, problem('IDEMPOTENCY_KEY_REUSED', `Idempotency-Key '${idempotencyKey}' was already used for document ${outcome.id} with different content`, { documentId: outcome.id }))
       }
-      log.info({ documentId: outcome.id, partnerId: principal.id, sizeBytes: deposit.sizeBytes, replay: outcome.replay }, outcome.replay ? 'deposit replayed (Idempotency-Key)' : 'document accepted')
+      log.info({ documentId: outcome.id, partnerId: principal.id, sizeBytes: deposit.sizeBytes, replay: outcome.replay, ...(outcome.replay ? {} : traceFields(trace)) }, outcome.replay ? 'deposit replayed (Idempotency-Key)' : 'document accepted')
+      res.locals.replayed = outcome.replay
       res.status(202).location(`/v1/documents/${outcome.id}`).json({ id: outcome.id, status: outcome.replay ? outcome.status : 'DEPOSEE' })
     })
 

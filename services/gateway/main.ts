@@ -6,6 +6,7 @@ import { startOutboxRelay } from '../kit/outbox.js'
 import { infraChecks, withinTime } from '../kit/health.js'
 import { startHousekeeping } from '../kit/housekeeping.js'
 import { backlogProblem, collectMetrics, outboxBacklog, renderPrometheus } from './metrics.js'
+import { registry } from '../kit/metrics.js'
 import { runServiceMain, isEntryPoint } from '../kit/service-main.js'
 import type { Deps } from '../kit/deps.js'
 import type { Running } from '../kit/run-service.js'
@@ -27,6 +28,8 @@ export async function startGateway(deps: Deps, extraChecks: Running['ready'][] =
     },
     observe: {
       readinessDetails: async () => ({ outbox: await backlog() }),
+      // The gauges read from PostgreSQL, then the process's registry (kit/metrics.ts): under `npm start` every
+      // service runs in this process, so it holds every stage's counters, histograms and consumer lag.
       metrics: async () => {
         const deleted = housekeeping.deletedTotal()
         const lastRun = housekeeping.lastRunAt()
@@ -38,7 +41,7 @@ export async function startGateway(deps: Deps, extraChecks: Running['ready'][] =
             ] },
           { name: 'facteur_housekeeping_last_run_timestamp_seconds', type: 'gauge', help: 'When this gateway\'s housekeeping last finished (0: not yet).',
             samples: [{ value: lastRun ? Math.round(lastRun.getTime() / 1000) : 0 }] },
-        ]), 2_000, 'the metrics'))
+        ]), 2_000, 'the metrics')) + await registry.metrics()
       },
     },
   })

@@ -141,7 +141,7 @@ export const openapi = {
     '/metrics': {
       get: {
         ...publicOp, operationId: 'getMetrics', tags: ['operations'], summary: 'Metrics (Prometheus)',
-        description: 'Prometheus text exposition format 0.0.4, read from PostgreSQL when scraped: `facteur_outbox_pending`, `facteur_outbox_oldest_pending_seconds`, `facteur_outbox_set_aside`, `facteur_documents{status}` (every status, zero included), `facteur_housekeeping_deleted_total{table}`, `facteur_housekeeping_last_run_timestamp_seconds`, and the gateway process\'s memory and uptime. 503 when PostgreSQL does not answer.',
+        description: 'Prometheus text exposition format 0.0.4. Read from PostgreSQL when scraped: `facteur_outbox_pending`, `facteur_outbox_oldest_pending_seconds`, `facteur_outbox_set_aside`, `facteur_documents{status}` (every status, zero included), `facteur_delivery_jobs{state}`, `facteur_delivery_oldest_due_seconds`, `facteur_housekeeping_deleted_total{table}`, `facteur_housekeeping_last_run_timestamp_seconds`, and the gateway process\'s memory and uptime. Then the process\'s counters and histograms (all six services under `npm start`): `facteur_consumer_messages_total{consumer,topic,outcome}`, `facteur_consumer_run_seconds`, `facteur_consumer_run_messages`, `facteur_event_age_seconds` (each `{consumer,topic}`), `facteur_consumer_lag{group,topic}` (read from Kafka), `facteur_deposits_total{outcome,status}`, `facteur_deposit_seconds{outcome}`, `facteur_validation_seconds{verdict}`, `facteur_delivery_attempts_total{kind,outcome}`, `facteur_delivery_attempt_seconds{kind,outcome}`, `facteur_accept_to_delivered_seconds`, and prom-client\'s `process_*` and `nodejs_*`. See the README, "Metrics and traces". 503 when PostgreSQL does not answer.',
         responses: {
           200: { description: 'The metrics.', content: { 'text/plain; version=0.0.4': { schema: { type: 'string' }, example: '# HELP facteur_outbox_pending Outbox rows committed and not yet published to Kafka.\n# TYPE facteur_outbox_pending gauge\nfacteur_outbox_pending 0\n' } } },
           503: problemResponse('PostgreSQL does not answer: the metrics cannot be read.', 'infra-unavailable'),
@@ -162,7 +162,7 @@ export const openapi = {
           '',
           '`202` means the document and its `received` event are committed: the deposit is durable.',
         ].join('\n'),
-        parameters: [ref('parameters', 'IdempotencyKey')],
+        parameters: [ref('parameters', 'IdempotencyKey'), ref('parameters', 'Traceparent')],
         requestBody: {
           required: true,
           description: 'The document, byte for byte. Factur-X (`application/pdf`) is refused with 415: send its embedded CII XML.',
@@ -646,6 +646,11 @@ export const openapi = {
         name: 'Idempotency-Key', in: 'header', required: false,
         description: 'Makes retries safe: the same key from the same partner returns the same document, never a second one; a different body under it gets 422. 1 to 255 visible ASCII characters.',
         schema: { type: 'string', pattern: '^[\\x21-\\x7e]{1,255}$' }, example: 'F-2026-0001',
+      },
+      Traceparent: {
+        name: 'traceparent', in: 'header', required: false,
+        description: 'W3C Trace Context: the document\'s trace continues the caller\'s (same trace id); it travels in the Kafka headers of the document\'s events and to the recipient with the HTTP delivery, and every log line about the document names it (`traceId`). Absent or invalid (all-zero ids, version ff, upper-case hex): a new trace.',
+        schema: { type: 'string', pattern: '^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}(-.*)?$' }, example: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
       },
     },
     headers: {

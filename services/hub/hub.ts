@@ -29,7 +29,11 @@ const consumers: [string, (deps: Deps) => Promise<Running>][] = [
   ['status', startStatus], ['ingest', startIngest], ['validation', startValidation], ['routing', startRouting], ['forwarder', startForwarder],
 ]
 
-export async function startHub(options: { config: Config; log: Logger; keys: { demo: string; admin: string } }): Promise<Hub> {
+/**
+ * What must happen once before any service starts: the database, its migrations and the topics, then the demo
+ * and admin keys with the demo partner's sellers. Also run by the processes mode (supervisor.ts) before its children.
+ */
+export async function seedHub(options: { config: Config; log: Logger; keys: { demo: string; admin: string } }): Promise<void> {
   const { config, log } = options
   await ensureDatabase(config.databaseUrl)
   const first = await prepare(config, log, 'hub')
@@ -44,6 +48,11 @@ export async function startHub(options: { config: Config; log: Logger; keys: { d
     log.warn({ principal: s.principal.name }, `the ${s.principal.name} key given to the hub (${s.principal.name === 'admin' ? 'FACTEUR_ADMIN_API_KEY' : 'FACTEUR_DEMO_API_KEY'} or keys.json) was ${s.key === 'revoked' ? 'revoked' : 'replaced by a rotation'} and stays invalid; set a new key there (or delete it from keys.json to generate one)`)
   }
   await first.close()
+}
+
+export async function startHub(options: { config: Config; log: Logger; keys: { demo: string; admin: string } }): Promise<Hub> {
+  const { config, log } = options
+  await seedHub(options)
 
   const started: { running: Running; close: () => Promise<void> }[] = []
   const pending = new Set<string>()

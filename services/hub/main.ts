@@ -1,5 +1,7 @@
 // `npm start`: provision what is missing (Kafka and the schema registry from Maven Central, PostgreSQL local
 // or embedded), then run the six services and print how to use the hub. Ctrl-C stops everything it started.
+// The services run in this process (hub.ts), or each in a child process with `--processes` (supervisor.ts),
+// N of each consumer service with `--replicas N` (args.ts).
 import { join, resolve } from 'node:path'
 import { rmSync, writeFileSync } from 'node:fs'
 import { loadConfig } from '../kit/config.js'
@@ -7,7 +9,12 @@ import { createLogger } from '../kit/log.js'
 import { startInfra } from './local/infra.js'
 import { startHub } from './hub.js'
 import { resolveKeys } from './keys.js'
+import { hubUsage, parseHubArgs } from './args.js'
+import { startProcesses } from './supervisor.js'
 
+const args = parseHubArgs(process.argv.slice(2))
+if ('help' in args) { process.stdout.write(`${hubUsage}\n`); process.exit(0) }
+if ('error' in args) { process.stderr.write(`facteur: ${args.error}\n\n${hubUsage}\n`); process.exit(2) }
 const started = Date.now()
 const base = loadConfig(process.env)
 const log = createLogger(base.logLevel, { service: 'hub' })
@@ -24,12 +31,13 @@ const shutdown = async (code: number) => {
   // The deadline holds even when PostgreSQL or Kafka is down and a service cannot finish or commit: what is
   // left is named in the log, and the exit handler kills the servers (processes.ts). Messages not committed
   // are redelivered at the next start (at-least-once; the inboxes make the redelivery change nothing).
+  // Service processes are killed at the deadline by the supervisor itself; the servers get a few seconds more.
   setTimeout(() => {
     log.error({ pending: hub?.stillStopping() ?? [], timeoutMs: base.shutdownTimeoutMs },
       'shutdown deadline passed; exiting with these services still stopping (their uncommitted messages are redelivered at the next start)')
     say(`facteur: stopped at the ${base.shutdownTimeoutMs / 1000} s deadline; still stopping: ${hub?.stillStopping().join(', ') || 'the servers'}`)
     process.exit(code || 1)
-  }, base.shutdownTimeoutMs).unref()
+  }, base.shutdownTimeoutMs + (args.processes ? 5_000 : 0)).unref()
   rmSync(join(runDir, 'endpoints.json'), { force: true })
   await hub?.stop().catch(() => {})
   await infra.stop().catch(() => {})
@@ -48,7 +56,11 @@ const config = loadConfig({
 const keys = await resolveKeys(runDir, { demo: config.demoApiKey, admin: config.adminApiKey })
 let hub: Awaited<ReturnType<typeof startHub>> | undefined
 try {
-  hub = await startHub({ config, log, keys })
+  hub = args.processes
+    ? await startProcesses({ config, log, keys, replicas: args.replicas, env: {
+      ...process.env, FACTEUR_KAFKA_BROKERS: infra.kafkaBrokers, FACTEUR_SCHEMA_REGISTRY_URL: infra.registryUrl, DATABASE_URL: infra.databaseUrl,
+    } })
+    : await startHub({ config, log, keys })
 } catch (error) {
   log.fatal({ err: error }, 'the hub could not start')
   await shutdown(1)
@@ -58,7 +70,7 @@ try {
 writeFileSync(join(runDir, 'endpoints.json'), JSON.stringify({ kafkaBrokers: infra.kafkaBrokers, registryUrl: infra.registryUrl, databaseUrl: infra.databaseUrl, gateway: hub!.url }, null, 2))
 
 say(`
-Facteur is running (${((Date.now() - started) / 1000).toFixed(1)} s; infrastructure: ${infra.mode}).
+Facteur is running (${((Date.now() - started) / 1000).toFixed(1)} s; infrastructure: ${infra.mode}${args.processes ? `; a process per service, ${args.replicas} of each consumer service` : ''}).
 
   Gateway          ${hub!.url}
   Demo partner key ${keys.demo}

@@ -5,6 +5,7 @@
 import avro from 'avsc'
 import registryPkg from '@kafkajs/confluent-schema-registry'
 import { readFileSync } from 'node:fs'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { topics, deadLetterSchemaFile, topicName, dlqName, subjectOf, type TopicSpec } from '../../schemas/topics.js'
 import { FacteurError } from './errors.js'
@@ -55,8 +56,22 @@ export async function createCodec(options: { registryUrl: string; topicPrefix: s
   const register = async (topic: string, file: string) => {
     const type = loadSchema(file)
     const subject = subjectOf(topic)
+    // Processes registering a new subject at the same moment (the first start of several services or instances)
+    // race to set its compatibility: Apicurio refuses all but the first ("A rule named 'COMPATIBILITY' already
+    // exists"), and one that looks between the first one's registration and its setting sees the global level
+    // ("Compatibility does not match the configuration (BACKWARD != NONE)"). Both pass once the first one is
+    // done: try again a few times, shortly; a subject really configured otherwise still fails, with that message.
+    const registerRacing = async (attempt = 1): Promise<{ id: number }> => {
+      try {
+        return await registry.register({ type: 'AVRO' as never, schema: JSON.stringify(type.schema()) }, { subject, compatibility: COMPATIBILITY.BACKWARD })
+      } catch (error) {
+        if (attempt >= 5 || !/already exists|Compatibility does not match/i.test((error as Error).message)) throw error
+        await sleep(100 * attempt)
+        return registerRacing(attempt + 1)
+      }
+    }
     try {
-      const { id } = await registry.register({ type: 'AVRO' as never, schema: JSON.stringify(type.schema()) }, { subject, compatibility: COMPATIBILITY.BACKWARD })
+      const { id } = await registerRacing()
       byTopic.set(topic, { type, subject, id })
     } catch (cause) {
       const message = (cause as Error).message

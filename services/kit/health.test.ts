@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { readiness, withinTime } from './health.js'
+import type { AddressInfo } from 'node:net'
+import { readiness, serveHealth, withinTime } from './health.js'
 
 describe('withinTime', () => {
   it('gives the work\'s result when it comes in time', async () => {
@@ -15,5 +16,29 @@ describe('readiness', () => {
   it('collects the failing checks by name, thrown or returned', async () => {
     expect(await readiness({ ok: async () => null, said: async () => 'broker down', threw: async () => { throw new Error('refused') } }))
       .toEqual({ said: 'broker down', threw: 'refused' })
+  })
+})
+
+describe('serveHealth', () => {
+  it('serves /metrics when given a registry, and 503 with the reason when it cannot be read', async () => {
+    let fail = false
+    const server = await serveHealth({
+      host: '127.0.0.1', port: 0, checks: {},
+      metrics: { contentType: 'text/plain; version=0.0.4; charset=utf-8', text: async () => { if (fail) throw new Error('broken'); return 'x_total 1\n' } },
+    })
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+      const ok = await fetch(`${url}/metrics`)
+      expect(ok.status).toBe(200)
+      expect(ok.headers.get('content-type')).toContain('version=0.0.4')
+      expect(await ok.text()).toBe('x_total 1\n')
+      fail = true
+      const failed = await fetch(`${url}/metrics`)
+      expect(failed.status).toBe(503)
+      expect(await failed.text()).toContain('broken')
+      expect((await fetch(`${url}/readyz`)).status).toBe(200)
+    } finally {
+      server.close()
+    }
   })
 })

@@ -1,5 +1,6 @@
 // /healthz (the process is alive) and /readyz (its dependencies answer and its consumers are not failing),
-// for a consuming service run alone. The gateway serves the same two paths on its own port.
+// and /metrics (the process's Prometheus registry, kit/metrics.ts), for a consuming service run alone. The
+// gateway serves the same paths on its own port.
 import http from 'node:http'
 import type { Deps } from './deps.js'
 
@@ -37,7 +38,7 @@ export function infraChecks(deps: Pick<Deps, 'db' | 'bus'>): Record<string, Read
   }
 }
 
-export function serveHealth(options: { host: string; port: number; checks: Record<string, ReadinessCheck> }): Promise<http.Server> {
+export function serveHealth(options: { host: string; port: number; checks: Record<string, ReadinessCheck>; metrics?: { contentType: string; text(): Promise<string> } }): Promise<http.Server> {
   const server = http.createServer(async (req, res) => {
     if (req.url === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok' }))
@@ -45,6 +46,13 @@ export function serveHealth(options: { host: string; port: number; checks: Recor
       const failures = await readiness(options.checks)
       const ok = Object.keys(failures).length === 0
       res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: ok ? 'ready' : 'not ready', failures }))
+    } else if (req.url === '/metrics' && options.metrics) {
+      try {
+        const text = await options.metrics.text()
+        res.writeHead(200, { 'content-type': options.metrics.contentType }).end(text)
+      } catch (error) {
+        res.writeHead(503, { 'content-type': 'text/plain' }).end(`the metrics could not be read: ${(error as Error).message}`)
+      }
     } else {
       res.writeHead(404).end()
     }

@@ -16,7 +16,7 @@ const imports = (file: string) => [...readFileSync(file, 'utf8').matchAll(/^\s*(
 const files = walk(servicesDir)
 const serviceOf = (file: string) => relative(servicesDir, file).split('/')[0]!
 
-const clientLibraries = ['kafkajs', 'pg', 'pino', 'avsc', '@kafkajs/confluent-schema-registry']
+const clientLibraries = ['kafkajs', 'pg', 'pino', 'avsc', '@kafkajs/confluent-schema-registry', 'prom-client']
 
 describe('import rules', () => {
   test('no service imports another service’s folder (the hub, which starts them all, excepted)', () => {

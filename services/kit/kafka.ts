@@ -1,7 +1,7 @@
 // The hub's only door to Kafka. kafkajs 2.2.4 is unmaintained (last release 2023-02-27), so nothing outside
 // this file sees it: services use Bus/Producer/Consumer below, and a librdkafka-based client can replace
 // kafkajs by re-implementing this file alone.
-import kafkajs, { Kafka, logLevel, type Consumer as KjsConsumer, type LogEntry, type Producer as KjsProducer } from 'kafkajs'
+import kafkajs, { Kafka, logLevel, type Consumer as KjsConsumer, type IHeaders, type KafkaMessage, type LogEntry, type Producer as KjsProducer } from 'kafkajs'
 import type { Logger } from './log.js'
 import { FacteurError } from './errors.js'
 import { MAX_DEAD_LETTER_BYTES, MAX_EVENT_BYTES } from '../../schemas/event-limits.js'
@@ -22,13 +22,16 @@ const RECORD_OVERHEAD = 128
 
 const valueLimit = (topic: string) => (topic.endsWith('.dlq') ? MAX_DEAD_LETTER_BYTES : MAX_EVENT_BYTES)
 
+const headerBytes = (headers: Record<string, string> | undefined) =>
+  Object.entries(headers ?? {}).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v) + 8, 0)
+
 /** The messages in order, cut into runs of at most `budget` bytes (a message bigger than the budget goes alone). */
-export function chunkBySize<T extends { key: string; value: Buffer }>(messages: T[], budget: number): T[][] {
+export function chunkBySize<T extends { key: string; value: Buffer; headers?: Record<string, string> }>(messages: T[], budget: number): T[][] {
   const chunks: T[][] = []
   let current: T[] = []
   let size = 0
   for (const m of messages) {
-    const bytes = m.value.length + Buffer.byteLength(m.key) + RECORD_OVERHEAD
+    const bytes = m.value.length + Buffer.byteLength(m.key) + RECORD_OVERHEAD + headerBytes(m.headers)
     if (current.length > 0 && size + bytes > budget) { chunks.push(current); current = []; size = 0 }
     current.push(m)
     size += bytes
@@ -66,7 +69,8 @@ export function isRecordRefused(error: unknown): boolean {
 /** Repeats of one kafkajs log line within this window are counted, not written (a broker outage logs per retry). */
 const LOG_REPEAT_WINDOW_MS = 10_000
 
-export type OutgoingMessage = { topic: string; key: string; value: Buffer }
+/** `headers`: string values only (the hub sends `traceparent`, kit/trace.ts). */
+export type OutgoingMessage = { topic: string; key: string; value: Buffer; headers?: Record<string, string> }
 
 export type IncomingMessage = {
   topic: string
@@ -74,6 +78,41 @@ export type IncomingMessage = {
   offset: string
   key: string | null
   value: Buffer | null
+  /** the message's Kafka timestamp, in ms since the epoch (the producer's send time: CreateTime) */
+  timestamp: number
+  /** the message's headers as UTF-8 text (the first value of a repeated header) */
+  headers: Record<string, string>
+}
+
+/** Kafka headers as text: the first value of a repeated header, undefined ones left out. */
+export function headerText(headers: IHeaders | undefined): Record<string, string> {
+  const text: Record<string, string> = {}
+  for (const [name, raw] of Object.entries(headers ?? {})) {
+    const value = Array.isArray(raw) ? raw[0] : raw
+    if (value !== undefined) text[name] = value.toString('utf8')
+  }
+  return text
+}
+
+const incoming = (topic: string, partition: number, message: KafkaMessage): IncomingMessage => ({
+  topic, partition, offset: message.offset, key: message.key?.toString('utf8') ?? null, value: message.value,
+  timestamp: Number(message.timestamp), headers: headerText(message.headers),
+})
+
+/**
+ * A group's lag on one topic: per partition, the end offset minus the committed offset (or minus the first
+ * offset kept when nothing is committed yet, or when the committed one was deleted by retention), summed.
+ */
+export function topicLag(committed: { partition: number; offset: string }[], ends: { partition: number; low: string; high: string }[]): number {
+  const at = new Map(committed.map((c) => [c.partition, BigInt(c.offset)]))
+  let lag = 0n
+  for (const end of ends) {
+    const low = BigInt(end.low)
+    const position = at.get(end.partition) ?? -1n
+    const from = position < low ? low : position
+    if (BigInt(end.high) > from) lag += BigInt(end.high) - from
+  }
+  return Number(lag)
 }
 
 export type Producer = {
@@ -91,6 +130,13 @@ export type Consumer = {
    * throws, the message is not committed and will be delivered again (kafkajs restarts the consumer).
    */
   run(handle: (message: IncomingMessage, control: { heartbeat(): Promise<void> }) => Promise<void>): Promise<void>
+  /**
+   * Consumes until close(), handing `handle` the messages of one partition a run at a time (at most
+   * `maxMessages`, in offset order). The run's offsets are committed once `handle` resolved; if it throws, the
+   * run is delivered again from its first message (kafkajs restarts the consumer). Runs of different
+   * partitions are handled at the same time, up to the consumer's `concurrency`.
+   */
+  runBatches(maxMessages: number, handle: (messages: IncomingMessage[], control: { heartbeat(): Promise<void> }) => Promise<void>): Promise<void>
   /** Stops fetching, waits for in-flight messages, commits and leaves the group. */
   close(): Promise<void>
   /** Why the consumer stopped for good (a crash kafkajs does not restart), or null while it runs. */
@@ -107,6 +153,8 @@ export type Bus = {
    * committed): up to the end offsets seen at the start, or on and on with `follow` until `stop()`.
    */
   readTopic(topic: string, options: { follow: boolean; onMessage: (message: IncomingMessage) => Promise<void> }): Promise<{ stop(): Promise<void>; done: Promise<void> }>
+  /** Each group's lag on each of its topics (topicLag), read from the cluster now (a group it cannot read now is left out); for GET /metrics. */
+  lag(groups: { group: string; topics: string[] }[]): Promise<{ group: string; topic: string; lag: number }[]>
   /** Resolves when the cluster answers a metadata request. */
   ping(): Promise<void>
   close(): Promise<void>
@@ -168,6 +216,37 @@ export function connectKafka(options: { brokers: string[]; clientId: string; log
           throw new FacteurError('INFRA_UNAVAILABLE', 'the Kafka producer was replaced after losing its sequence state; send again', { cause: error })
         }
       }
+      // One chunk after the other: order holds (idempotent producer, one request in flight), and no record batch
+      // the broker sees can pass the topics' max.message.bytes.
+      const sendAll = async (messages: OutgoingMessage[]) => {
+        for (const chunk of chunkBySize(messages, MAX_EVENT_BYTES)) {
+          const byTopic = new Map<string, { key: string; value: Buffer; headers?: Record<string, string> }[]>()
+          for (const m of chunk) byTopic.set(m.topic, [...(byTopic.get(m.topic) ?? []), { key: m.key, value: m.value, ...(m.headers ? { headers: m.headers } : {}) }])
+          await sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, msgs]) => ({ topic, messages: msgs })) })
+        }
+      }
+      // Callers sending while a request is in flight wait together and go out in the next request: one acks=all
+      // round trip serves every consumer run and relay round that produced meanwhile, with no added delay when
+      // the producer is idle.
+      type Waiting = { messages: OutgoingMessage[]; resolve(): void; reject(error: unknown): void }
+      let waiting: Waiting[] = []
+      let flushing = false
+      const flush = async () => {
+        flushing = true
+        while (waiting.length > 0) {
+          const group = waiting
+          waiting = []
+          try {
+            await sendAll(group.flatMap((w) => w.messages))
+            for (const w of group) w.resolve()
+          } catch (error) {
+            // A record refused for itself fails only its own caller: the others go again, each alone.
+            if (group.length === 1 || !isRecordRefused(error)) { for (const w of group) w.reject(error); continue }
+            for (const w of group) await sendAll(w.messages).then(w.resolve, w.reject)
+          }
+        }
+        flushing = false
+      }
       return {
         async send(messages) {
           for (const m of messages) {
@@ -175,13 +254,11 @@ export function connectKafka(options: { brokers: string[]; clientId: string; log
               throw new FacteurError('EVENT_TOO_LARGE', `a ${m.value.length}-byte value for ${m.topic} (key ${m.key}) is over the ${valueLimit(m.topic)}-byte limit of the hub's events`)
             }
           }
-          // One sendBatch per chunk, one after the other: order holds (idempotent producer, one request in flight),
-          // and no record batch the broker sees can pass the topics' max.message.bytes.
-          for (const chunk of chunkBySize(messages, MAX_EVENT_BYTES)) {
-            const byTopic = new Map<string, { key: string; value: Buffer }[]>()
-            for (const m of chunk) byTopic.set(m.topic, [...(byTopic.get(m.topic) ?? []), { key: m.key, value: m.value }])
-            await sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, msgs]) => ({ topic, messages: msgs })) })
-          }
+          if (messages.length === 0) return
+          await new Promise<void>((resolve, reject) => {
+            waiting.push({ messages, resolve, reject })
+            if (!flushing) void flush()
+          })
         },
         close: () => producer.disconnect(),
       }
@@ -222,7 +299,26 @@ export function connectKafka(options: { brokers: string[]; clientId: string; log
             autoCommit: true,
             partitionsConsumedConcurrently: concurrency,
             eachMessage: async ({ topic, partition, message, heartbeat }) => {
-              await handle({ topic, partition, offset: message.offset, key: message.key?.toString('utf8') ?? null, value: message.value }, { heartbeat })
+              await handle(incoming(topic, partition, message), { heartbeat })
+            },
+          })
+        },
+        async runBatches(maxMessages, handle) {
+          await consumer.run({
+            autoCommit: true,
+            eachBatchAutoResolve: false,
+            partitionsConsumedConcurrently: concurrency,
+            eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
+              const { topic, partition } = batch
+              const messages = batch.messages.map((m) => incoming(topic, partition, m))
+              for (let start = 0; start < messages.length; start += maxMessages) {
+                // Stopping, or the partition was handed to another member in a rebalance: leave the rest to it.
+                if (!isRunning() || isStale()) return
+                const run = messages.slice(start, start + maxMessages)
+                await handle(run, { heartbeat })
+                resolveOffset(run[run.length - 1]!.offset)
+                await commitOffsetsIfNecessary()
+              }
             },
           })
         },
@@ -262,7 +358,7 @@ export function connectKafka(options: { brokers: string[]; clientId: string; log
         autoCommit: false,
         eachMessage: async ({ partition, message }) => {
           if (stopped) return
-          await onMessage({ topic, partition, offset: message.offset, key: message.key?.toString('utf8') ?? null, value: message.value })
+          await onMessage(incoming(topic, partition, message))
           if (!follow && BigInt(message.offset) + 1n >= (ends.get(partition)?.high ?? 0n)) {
             pending.delete(partition)
             if (pending.size === 0) setImmediate(() => void stop())
@@ -270,6 +366,20 @@ export function connectKafka(options: { brokers: string[]; clientId: string; log
         },
       })
       return { stop, done }
+    },
+
+    async lag(groups) {
+      const a = await withAdmin()
+      // Each topic's end offsets once, however many groups read it.
+      const ends = new Map<string, Promise<{ partition: number; low: string; high: string }[]>>()
+      const endsOf = (topic: string) => { if (!ends.has(topic)) ends.set(topic, a.fetchTopicOffsets(topic)); return ends.get(topic)! }
+      // A group whose offsets cannot be read now (a topic created a moment ago answers NOT_LEADER until its leader
+      // is known everywhere) is left out of this answer, not the others.
+      const perGroup = await Promise.all(groups.map(async ({ group, topics }) => {
+        const committed = await a.fetchOffsets({ groupId: group, topics })
+        return Promise.all(committed.map(async ({ topic, partitions }) => ({ group, topic, lag: topicLag(partitions, await endsOf(topic)) })))
+      }).map((p) => p.catch(() => [])))
+      return perGroup.flat()
     },
 
     async ping() {

@@ -1,6 +1,8 @@
 // Transactional outbox (the gateway's half of "accepted means durable"): the event is written in the same
 // PostgreSQL transaction as the document, and a relay publishes committed rows to Kafka afterwards. If Kafka
 // is down when a partner posts, the document is still accepted and its event goes out once Kafka is back.
+// A row's `headers` go out as Kafka headers; a row without them gets a span of its document's trace
+// (documents.traceparent), so every event of a document, whoever wrote it, carries the document's trace.
 import type { Db, Tx } from './db.js'
 import type { Codec } from './avro.js'
 import { isRecordRefused, type Producer } from './kafka.js'
@@ -8,12 +10,28 @@ import type { Logger } from './log.js'
 import { topics, topicName, type TopicKey } from '../../schemas/topics.js'
 import type { EventOf } from '../../schemas/events.js'
 import { startPollLoop } from './poll-loop.js'
+import { childSpan, formatTraceparent, parseTraceparent, TRACEPARENT } from './trace.js'
 
-const CHANNEL = 'facteur_outbox'
+/** LISTEN/NOTIFY channel of the relay: a NOTIFY in a committed transaction wakes it at once. */
+export const OUTBOX_CHANNEL = 'facteur_outbox'
+const CHANNEL = OUTBOX_CHANNEL
 
-/** Adds an event to the outbox inside the caller's transaction; the relay is woken at commit. */
-export async function enqueue<K extends TopicKey>(tx: Tx, topicPrefix: string, topic: K, value: EventOf[K] & { documentId: string }): Promise<void> {
-  await tx.query('INSERT INTO outbox (topic, message_key, value) VALUES ($1, $2, $3)', [topicName(topicPrefix, topics[topic]), value.documentId, JSON.stringify(value)])
+/** An outbox row's topic, message key and JSON value (for a writer that inserts it in a statement of its own). */
+export const outboxRow = <K extends TopicKey>(topicPrefix: string, topic: K, value: EventOf[K] & { documentId: string }) =>
+  ({ topic: topicName(topicPrefix, topics[topic]), key: value.documentId, value: JSON.stringify(value) })
+
+/** Adds an event (and its Kafka headers) to the outbox inside the caller's transaction; the relay is woken at commit. */
+export async function enqueue<K extends TopicKey>(tx: Tx, topicPrefix: string, topic: K, value: EventOf[K] & { documentId: string }, headers?: Record<string, string>): Promise<void> {
+  const row = outboxRow(topicPrefix, topic, value)
+  await tx.query('INSERT INTO outbox (topic, message_key, value, headers) VALUES ($1, $2, $3, $4)', [row.topic, row.key, row.value, headers ? JSON.stringify(headers) : null])
+  await tx.query(`NOTIFY ${CHANNEL}`)
+}
+
+/** enqueue for many events of one topic in one statement; the relay is woken once at commit. */
+export async function enqueueMany<K extends TopicKey>(tx: Tx, topicPrefix: string, topic: K, values: readonly (EventOf[K] & { documentId: string })[]): Promise<void> {
+  if (values.length === 0) return
+  const rows = values.map((v) => outboxRow(topicPrefix, topic, v))
+  await tx.query('INSERT INTO outbox (topic, message_key, value) SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[])', [rows.map((r) => r.topic), rows.map((r) => r.key), rows.map((r) => r.value)])
   await tx.query(`NOTIFY ${CHANNEL}`)
 }
 
@@ -34,15 +52,21 @@ export function startOutboxRelay(options: { db: Db; producer: Producer; codec: C
     try {
       await client.query('BEGIN')
       // SKIP LOCKED: several gateways may relay side by side without publishing a row twice at once.
-      const { rows } = await client.query<{ id: string; topic: string; message_key: string; value: unknown }>(
-        `SELECT id, topic, message_key, value FROM outbox WHERE published_at IS NULL AND set_aside_at IS NULL AND topic = ANY($2)
-         ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`, [batch, ownTopics])
+      // The document's trace only for a row without headers (keys are document ids; anything else joins nothing).
+      const { rows } = await client.query<{ id: string; topic: string; message_key: string; value: unknown; headers: Record<string, string> | null; traceparent: string | null }>(
+        `SELECT o.id, o.topic, o.message_key, o.value, o.headers, d.traceparent
+           FROM outbox o LEFT JOIN documents d
+             ON o.headers IS NULL AND d.id = CASE WHEN o.message_key ~ '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' THEN o.message_key::uuid END
+          WHERE o.published_at IS NULL AND o.set_aside_at IS NULL AND o.topic = ANY($2)
+          ORDER BY o.id LIMIT $1 FOR UPDATE OF o SKIP LOCKED`, [batch, ownTopics])
       if (rows.length === 0) { await client.query('COMMIT'); return 0 }
-      const messages: { id: string; topic: string; key: string; value: Buffer }[] = []
+      const messages: { id: string; topic: string; key: string; value: Buffer; headers?: Record<string, string> }[] = []
       const setAside: { id: string; error: string }[] = []
       for (const r of rows) {
         try {
-          messages.push({ id: r.id, topic: r.topic, key: r.message_key, value: codec.encode(r.topic, r.value) })
+          const documentTrace = parseTraceparent(r.traceparent)
+          const headers = r.headers ?? (documentTrace ? { [TRACEPARENT]: formatTraceparent(childSpan(documentTrace)) } : undefined)
+          messages.push({ id: r.id, topic: r.topic, key: r.message_key, value: codec.encode(r.topic, r.value), ...(headers ? { headers } : {}) })
         } catch (error) {
           log.error({ documentId: r.message_key, topic: r.topic, err: error }, 'outbox row does not fit its schema; set aside')
           setAside.push({ id: r.id, error: String((error as Error).message) })

@@ -1,9 +1,13 @@
-// runConsumer(): the one loop every consuming service uses, in a fixed order:
-//   decode → skip if already processed (inbox) → handle → produce the results (acks=all) → record in inbox → commit.
+// runConsumer(): the one loop every consuming service uses, a run of messages of one partition at a time:
+//   decode → skip those already processed (inbox, one query) → handle → produce the results (one acks=all send
+//   for the run) → record in the inbox (one statement) → commit the run's offsets.
 // At-least-once with idempotent consumers: a crash anywhere before the commit redelivers the message, and the
 // inbox (plus deterministic event ids downstream) makes the redelivery change nothing.
 // A message that keeps failing for a reason of its own goes to `<topic>.dlq` with the error; an outage of
 // PostgreSQL or Kafka is not the message's fault, so it is retried without ever being dead-lettered.
+// Instrumented here once for every service: messages by outcome, run time and size, event age, consumer lag
+// (kit/metrics.ts); and the trace context (kit/trace.ts): each message is handled in a span under the
+// `traceparent` it carries, named in its log lines (`traceId`) and passed on in the events it produces.
 import { setTimeout as sleep } from 'node:timers/promises'
 import { topics, topicName, dlqName, type TopicKey, type TopicSpec } from '../../schemas/topics.js'
 import type { DeadLetter, EventOf } from '../../schemas/events.js'
@@ -11,9 +15,14 @@ import type { Deps } from './deps.js'
 import type { IncomingMessage } from './kafka.js'
 import type { Logger } from './log.js'
 import { FacteurError } from './errors.js'
+import { ageSeconds, consumerMessages, consumerRunMessages, consumerRunSeconds, eventAgeSeconds, watchConsumerLag, type MessageOutcome } from './metrics.js'
+import { childSpan, formatTraceparent, parseTraceparent, traceFields, TRACEPARENT, type TraceContext } from './trace.js'
 
-/** An event a handler wants produced; the message key is the document id (per-document order). */
-export type Emit = { [K in TopicKey]: { topic: K; value: EventOf[K] } }[TopicKey]
+/**
+ * An event a handler wants produced; the message key is the document id (per-document order). `headers` are
+ * Kafka headers; runConsumer adds the `traceparent` of the handling span.
+ */
+export type Emit = { [K in TopicKey]: { topic: K; value: EventOf[K]; headers?: Record<string, string> } }[TopicKey]
 
 export const emit = <K extends TopicKey>(topic: K, value: EventOf[K]): Emit => ({ topic, value }) as Emit
 
@@ -29,6 +38,13 @@ export type ConsumerSpec<K extends TopicKey> = {
   name: string
   consumes: readonly K[]
   handle: (event: EventOf[K], ctx: HandlerContext) => Promise<Emit[]>
+  /**
+   * Optional: a run's events (one partition's, in offset order, none processed yet) handled at once, e.g. in
+   * one transaction. It must be all or nothing, like `handle` idempotent: when it throws for any reason that
+   * is not an outage, the run is handled again one event at a time with `handle`, which retries and
+   * dead-letters the event at fault.
+   */
+  handleRun?: (events: { event: EventOf[K]; topic: TopicKey; /** the event's own logger: its documentId and trace */ log: Logger }[], ctx: { log: Logger }) => Promise<Emit[]>
   /** also consume the dead-letter topics of these topics (the status service records them) */
   deadLetters?: { of: readonly TopicKey[]; handle: (letter: DeadLetter, ctx: { log: Logger }) => Promise<Emit[]> }
 }
@@ -80,45 +96,64 @@ export async function runConsumer<K extends TopicKey>(deps: Deps, spec: Consumer
   const keyByRuntime = new Map<string, TopicKey>(spec.consumes.map((k) => [runtime(k), k]))
   const dlqByRuntime = new Map<string, TopicKey>((spec.deadLetters?.of ?? []).map((k) => [dlqName(config.topicPrefix, topics[k]), k]))
   const group = `${config.topicPrefix}.${spec.name}`
-  const consumer = await deps.bus.consumer({ group, topics: [...keyByRuntime.keys(), ...dlqByRuntime.keys()], concurrency: config.topicPartitions })
+  const subscribed = [...keyByRuntime.keys(), ...dlqByRuntime.keys()]
+  // Every partition this member may be given is worked on at once (the in-flight work is a run of up to
+  // consumerBatch messages per partition, not one message per partition).
+  const consumer = await deps.bus.consumer({ group, topics: subscribed, concurrency: subscribed.length * config.topicPartitions })
   let lastError: string | null = null
-
-  const alreadyProcessed = async (eventId: string) =>
-    (await db.query('SELECT 1 FROM processed_events WHERE consumer = $1 AND event_id = $2', [spec.name, eventId])).rowCount === 1
-  const markProcessed = (eventId: string) =>
-    db.query('INSERT INTO processed_events (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [spec.name, eventId])
+  const count = (message: IncomingMessage, outcome: MessageOutcome, n = 1) => consumerMessages.inc({ consumer: spec.name, topic: message.topic, outcome }, n)
 
   const produce = async (emits: Emit[]) => {
     await producer.send(emits.map((e) => {
       const topic = runtime(e.topic)
-      return { topic, key: e.value.documentId, value: codec.encode(topic, e.value) }
+      return { topic, key: e.value.documentId, value: codec.encode(topic, e.value), ...(e.headers ? { headers: e.headers } : {}) }
     }))
   }
 
-  const processOnce = async (message: IncomingMessage) => {
+  /** Runs `work` until it succeeds or fails for a reason that is not an outage (that reason is thrown). */
+  const whileInfraDown = async <T>(what: string, work: () => Promise<T>): Promise<T> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const result = await work()
+        return result
+      } catch (error) {
+        if (!isInfraError(error)) throw error
+        lastError = String((error as Error).message ?? error)
+        // Not the message's fault: wait and try again, forever, without committing (never dead-lettered).
+        log.warn({ err: error, attempt, step: what }, 'infrastructure unavailable; will retry')
+        await sleep(retryDelay(Math.min(attempt, 6)))
+      }
+    }
+  }
+
+  /** A message of the run, decoded, with its inbox id and the span it is handled in (none without a traceparent). */
+  type Decoded = { message: IncomingMessage; eventId: string; documentId: string | null; trace: TraceContext | null; handle: () => Promise<Emit[]>; event?: { event: EventOf[K]; topic: TopicKey; log: Logger } }
+
+  /** The events of a handling, each with the handling span as its `traceparent` (same trace, parent: the consumed). */
+  const traced = (emits: Emit[], trace: TraceContext | null): Emit[] =>
+    (trace ? emits.map((e) => ({ ...e, headers: { ...e.headers, [TRACEPARENT]: formatTraceparent(trace) } }) as Emit) : emits)
+
+  const decode = async (message: IncomingMessage): Promise<Decoded> => {
     if (!message.value) throw new Error('empty message value (tombstone)')
+    const parent = parseTraceparent(message.headers[TRACEPARENT])
+    const trace = parent ? childSpan(parent) : null
     const deadLetterOf = dlqByRuntime.get(message.topic)
     if (deadLetterOf && spec.deadLetters) {
       const letter = (await codec.decode(message.topic, message.value)) as DeadLetter
-      const eventId = `dlq:${message.topic}:${message.partition}:${message.offset}`
-      if (await alreadyProcessed(eventId)) return
-      await produce(await spec.deadLetters.handle(letter, { log: log.child({ documentId: letter.documentId }) }))
-      await markProcessed(eventId)
-      return
+      const handle = spec.deadLetters.handle
+      return { message, eventId: `dlq:${message.topic}:${message.partition}:${message.offset}`, documentId: letter.documentId, trace, handle: () => handle(letter, { log: log.child({ documentId: letter.documentId, ...traceFields(trace) }) }) }
     }
     const key = keyByRuntime.get(message.topic)
     if (!key) throw new Error(`message from unexpected topic ${message.topic}`)
     const event = (await codec.decode(message.topic, message.value)) as EventOf[K] & { eventId: string; documentId: string }
-    if (await alreadyProcessed(event.eventId)) {
-      log.debug({ documentId: event.documentId, eventId: event.eventId }, 'already processed; skipped')
-      return
+    const eventLog = log.child({ documentId: event.documentId, ...traceFields(trace) })
+    return {
+      message, eventId: event.eventId, documentId: event.documentId, trace, event: { event, topic: key as TopicKey, log: eventLog },
+      handle: () => spec.handle(event, {
+        log: eventLog, topic: key as TopicKey,
+        deadLetter: (reason) => deadLetter(message, new Error(reason), 1),
+      }),
     }
-    const emits = await spec.handle(event, {
-      log: log.child({ documentId: event.documentId }), topic: key as TopicKey,
-      deadLetter: (reason) => deadLetter(message, new Error(reason), 1),
-    })
-    await produce(emits)
-    await markProcessed(event.eventId)
   }
 
   const deadLetter = async (message: IncomingMessage, error: unknown, attempts: number) => {
@@ -128,51 +163,138 @@ export async function runConsumer<K extends TopicKey>(deps: Deps, spec: Consumer
       documentId: message.key, topic: message.topic, partition: message.partition, offset: message.offset, consumer: spec.name,
       error: String((error as Error)?.stack ?? error).slice(0, 4_000), attempts, value: message.value ?? Buffer.alloc(0), failedAt: Date.now(),
     }
-    await producer.send([{ topic: dlq, key: message.key ?? '', value: codec.encode(dlq, letter) }])
+    // The dead letter keeps the failed message's trace: its replay continues the document's trace.
+    const traceparent = message.headers[TRACEPARENT]
+    await producer.send([{ topic: dlq, key: message.key ?? '', value: codec.encode(dlq, letter), ...(traceparent ? { headers: { [TRACEPARENT]: traceparent } } : {}) }])
     log.error({ documentId: message.key, topic: message.topic, offset: message.offset, dlq, err: error }, 'message dead-lettered after retries')
   }
 
-  const handleWithRetries = async (message: IncomingMessage) => {
+  /**
+   * One message's turn: decoded (unless the run decoded it), handled, its events produced. An outage is
+   * retried forever; any other failure counts against the message, which is dead-lettered after
+   * consumerAttempts. Resolves with the events still to produce (none when `produceNow`) or null when the
+   * message was dead-lettered or skipped.
+   */
+  const handleOne = async (message: IncomingMessage, decoded: Decoded | null, produceNow: boolean): Promise<{ eventId: string; emits: Emit[] } | null> => {
     for (let attempt = 1; ; attempt++) {
       try {
-        await processOnce(message)
-        lastError = null
-        return
+        const d = decoded ?? await decode(message)
+        decoded = d
+        const emits = traced(await d.handle(), d.trace)
+        if (produceNow) await produce(emits)
+        return { eventId: d.eventId, emits: produceNow ? [] : emits }
       } catch (error) {
         lastError = String((error as Error).message ?? error)
         if (isInfraError(error)) {
-          // Not the message's fault: wait and try again, forever, without committing (never dead-lettered).
           log.warn({ documentId: message.key, topic: message.topic, err: error, attempt }, 'infrastructure unavailable; will retry')
+          count(message, 'retried')
           await sleep(retryDelay(Math.min(attempt, 6)))
           continue
         }
         if (attempt >= config.consumerAttempts || message.topic.endsWith('.dlq')) {
           // A dead letter that cannot be handled is not dead-lettered again: logged, and skipped.
-          if (!message.topic.endsWith('.dlq')) await deadLetter(message, error, attempt)
+          if (!message.topic.endsWith('.dlq')) await whileInfraDown('dead-letter', () => deadLetter(message, error, attempt))
           else log.error({ topic: message.topic, offset: message.offset, err: error }, 'dead letter could not be recorded')
-          return
+          count(message, message.topic.endsWith('.dlq') ? 'dropped' : 'dead-lettered')
+          return null
         }
         log.warn({ documentId: message.key, topic: message.topic, err: error, attempt }, 'processing failed; retrying')
+        count(message, 'retried')
         await sleep(retryDelay(attempt))
       }
     }
   }
 
-  await consumer.run(async (message, { heartbeat }) => {
-    // A message may take longer than the group's session timeout (a 10 MB invoice through every rule pack, a
+  /**
+   * A run of messages from one partition: decoded, checked against the inbox in one query, handled (messages of
+   * different documents at the same time, those of one document in offset order), their events produced in one
+   * send, marked processed in one statement; the caller then commits the run's offsets. A crash anywhere
+   * before the commit redelivers the run, and the inbox makes the redelivery change nothing.
+   */
+  const processRun = async (messages: IncomingMessage[]) => {
+    const now = Date.now()
+    for (const m of messages) eventAgeSeconds.observe({ consumer: spec.name, topic: m.topic }, ageSeconds(m.timestamp, now))
+    const decoded = await Promise.all(messages.map((m) => decode(m).catch((error) => {
+      if (isInfraError(error)) throw error
+      return null // this message's own problem: handleOne retries and, if need be, dead-letters it
+    })))
+    const ids = decoded.flatMap((d) => (d ? [d.eventId] : []))
+    const done = ids.length === 0 ? new Set<string>() : await whileInfraDown('inbox check', async () => new Set(
+      (await db.query<{ event_id: string }>('SELECT event_id FROM processed_events WHERE consumer = $1 AND event_id = ANY($2::text[])', [spec.name, ids])).rows.map((r) => r.event_id)))
+    // In offset order per document (the message key), documents side by side.
+    const byKey = new Map<string, { message: IncomingMessage; decoded: Decoded | null }[]>()
+    messages.forEach((message, i) => {
+      const d = decoded[i] ?? null
+      if (d && done.has(d.eventId)) { log.debug({ documentId: d.documentId, eventId: d.eventId }, 'already processed; skipped'); count(message, 'skipped-duplicate'); return }
+      const key = message.key ?? `${message.partition}:${message.offset}`
+      byKey.set(key, [...(byKey.get(key) ?? []), { message, decoded: d }])
+    })
+    const handled: { message: IncomingMessage; eventId: string; emits: Emit[] }[] = []
+    const todo = [...byKey.values()].flat().sort((a, b) => Number(BigInt(a.message.offset) - BigInt(b.message.offset)))
+    const events = todo.flatMap((t) => (t.decoded?.event ? [t.decoded.event] : []))
+    if (spec.handleRun && todo.length > 1 && events.length === todo.length) {
+      const emits = await whileInfraDown('run', () => spec.handleRun!(events, { log })).catch((error) => {
+        log.warn({ err: error, messages: todo.length, topic: todo[0]!.message.topic }, 'handling the run at once failed; handling its messages one by one')
+        return null
+      })
+      if (emits) {
+        // Each event produced goes with the span of its document's message (the last one of the run, if several).
+        const traceOf = new Map(todo.map((t) => [t.decoded!.documentId, t.decoded!.trace]))
+        const tracedEmits = emits.flatMap((e) => traced([e], traceOf.get(e.value.documentId) ?? null))
+        // The run's events go out with its first message; every message of the run is marked processed.
+        todo.forEach((t, i) => handled.push({ message: t.message, eventId: t.decoded!.eventId, emits: i === 0 ? tracedEmits : [] }))
+        byKey.clear()
+      }
+    }
+    await Promise.all([...byKey.values()].map(async (queue) => {
+      // A document with several messages in the run: each one's events go out before the next is handled.
+      const alone = queue.length > 1
+      for (const { message, decoded: d } of queue) {
+        const outcome = await handleOne(message, d, alone)
+        if (outcome) handled.push({ message, ...outcome })
+      }
+    }))
+    if (handled.length === 0) return
+    // In the run's offset order, one send; a record refused for itself (too large, …) fails only its message.
+    handled.sort((a, b) => Number(BigInt(a.message.offset) - BigInt(b.message.offset)))
+    let refused = 0
+    try {
+      await whileInfraDown('produce', () => produce(handled.flatMap((h) => h.emits)))
+    } catch {
+      for (const h of handled) {
+        try { await whileInfraDown('produce', () => produce(h.emits)) } catch (error) {
+          lastError = String((error as Error).message ?? error)
+          await whileInfraDown('dead-letter', () => deadLetter(h.message, error, 1))
+          count(h.message, 'dead-lettered')
+          refused++
+        }
+      }
+    }
+    await whileInfraDown('inbox mark', () => db.query(
+      'INSERT INTO processed_events (consumer, event_id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING', [spec.name, handled.map((h) => h.eventId)]))
+    if (handled.length > refused) count(handled[0]!.message, 'processed', handled.length - refused)
+    lastError = null
+  }
+
+  await consumer.runBatches(config.consumerBatch, async (messages, { heartbeat }) => {
+    // A run may take longer than the group's session timeout (a 10 MB invoice through every rule pack, a
     // validation job re-run alone after its batch timed out, PostgreSQL down and retried): heartbeat all along,
     // so the member is not evicted, its partitions are not handed to another instance mid-work, and no
     // rebalance storm follows. kafkajs sends at most one heartbeat per heartbeatInterval.
     const beat = setInterval(() => { heartbeat().catch(() => {}) }, 3_000)
-    try { await handleWithRetries(message) } finally { clearInterval(beat) }
+    const labels = { consumer: spec.name, topic: messages[0]?.topic ?? '' }
+    consumerRunMessages.observe(labels, messages.length)
+    const timer = consumerRunSeconds.startTimer(labels)
+    try { await processRun(messages) } finally { clearInterval(beat); timer() }
   })
 
-  log.info({ group, topics: [...keyByRuntime.keys(), ...dlqByRuntime.keys()] }, 'consuming')
+  const unwatchLag = watchConsumerLag(deps.bus, group, subscribed)
+  log.info({ group, topics: subscribed, batch: config.consumerBatch }, 'consuming')
 
   return {
     name: spec.name,
     async ready() { return consumer.failure() ?? (lastError ? `last message failed: ${lastError}` : null) },
-    async stop() { await consumer.close() },
+    async stop() { unwatchLag(); await consumer.close() },
   }
 }
 

@@ -72,10 +72,13 @@ const DECLARED_ENCODING = /^\uFEFF?<\?xml[^>]*\bencoding\s*=\s*["']([A-Za-z0-9._
  * are, so line numbers stay those of the original; other encodings are decoded by libxml and re-serialised.
  */
 export function documentText(bytes: Buffer, doc: Document): string {
+  return utf8Text(bytes) ?? doc.toString(false).replace(/^<\?xml[^>]*\?>/, '<?xml version="1.0"?>')
+}
+
+/** The text of a document in UTF-8 (declared so, or declaring nothing, and no UTF-16 byte order mark); else null. */
+export function utf8Text(bytes: Buffer): string | null {
   const declared = DECLARED_ENCODING.exec(prologText(bytes))?.[1]?.toLowerCase()
   const utf16 = (bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)
-  if (!utf16 && (declared === undefined || declared === 'utf-8' || declared === 'utf8')) {
-    return bytes.toString('utf8').replace(/^\uFEFF/, '')
-  }
-  return doc.toString(false).replace(/^<\?xml[^>]*\?>/, '<?xml version="1.0"?>')
+  if (utf16 || (declared !== undefined && declared !== 'utf-8' && declared !== 'utf8')) return null
+  return bytes.toString('utf8').replace(/^\uFEFF/, '')
 }

@@ -1,6 +1,7 @@
-// Running one service as its own process: `npx tsx services/<name>/main.ts`. Loads the configuration,
-// connects, runs migrations and creates missing topics, starts the service, serves /healthz and /readyz, and
-// on SIGTERM or SIGINT stops consuming, lets in-flight work finish, commits and exits.
+// Running one service as its own process: `npx facteur run <name>` (or `npx tsx services/<name>/main.ts`). Loads
+// the configuration, connects, runs migrations and creates missing topics, starts the service, serves /healthz,
+// /readyz and /metrics (kit/metrics.ts), and on SIGTERM or SIGINT stops consuming, lets in-flight work finish,
+// commits and exits.
 import { fileURLToPath } from 'node:url'
 import type { AddressInfo } from 'node:net'
 import { loadConfig, type Config } from './config.js'
@@ -9,6 +10,7 @@ import { connectDeps, allTopics, type Deps } from './deps.js'
 import { migrate } from './db.js'
 import { infraChecks, serveHealth, type ReadinessCheck } from './health.js'
 import type { Running } from './run-service.js'
+import { registry } from './metrics.js'
 
 export type ServiceStart = (deps: Deps) => Promise<Running>
 
@@ -29,12 +31,14 @@ export async function runServiceMain(name: string, start: ServiceStart, options:
     console.error(String((error as Error).message))
     process.exit(2)
   }
-  const log = createLogger(config.logLevel, { service: name })
+  // The pid tells apart the instances of one service (npm start -- --replicas N, or several machines' logs).
+  const log = createLogger(config.logLevel, { service: name, pid: process.pid })
   try {
     const deps = await prepare(config, log, name)
     const running = await start(deps)
     const checks: Record<string, ReadinessCheck> = { ...infraChecks(deps), [name]: running.ready }
-    const health = options.health === false ? null : await serveHealth({ host: config.httpHost, port: config.healthPort, checks })
+    const metrics = { contentType: registry.contentType, text: () => registry.metrics() }
+    const health = options.health === false ? null : await serveHealth({ host: config.httpHost, port: config.healthPort, checks, metrics })
     if (health) log.info({ health: `http://${config.httpHost}:${(health.address() as AddressInfo).port}/readyz` }, 'health endpoints up')
     let stopping = false
     const shutdown = async (signal: string) => {
@@ -57,6 +61,12 @@ export async function runServiceMain(name: string, start: ServiceStart, options:
     }
     process.on('SIGTERM', () => void shutdown('SIGTERM'))
     process.on('SIGINT', () => void shutdown('SIGINT'))
+    // Started by `npm start -- --processes` (hub/supervisor.ts, over an IPC channel): tell it the service is up,
+    // and stop when the supervisor is gone (killed outright) rather than run on as an orphan.
+    if (process.send) {
+      process.send({ facteur: 'started', service: name, ...('url' in running ? { url: running.url } : {}) })
+      process.on('disconnect', () => void shutdown('supervisor gone'))
+    }
   } catch (error) {
     log.fatal({ err: error }, 'could not start')
     process.exit(1)

@@ -18,6 +18,17 @@ export async function insertStatus(tx: Tx, documentId: string, row: StatusRow, c
     [documentId, row.sequence, row.status, row.code, row.actor, new Date(row.at), row.reason, JSON.stringify(row.findings), cause, row.prevHash, row.hash])
 }
 
+/** insertStatus for many rows in one statement (the status service's consumer runs). */
+export async function insertStatuses(tx: Tx, rows: readonly { documentId: string; row: StatusRow; cause: string }[]) {
+  if (rows.length === 0) return
+  await tx.query(
+    `INSERT INTO status_history (document_id, sequence, status, code, actor, at, reason, findings, cause_event, prev_hash, hash)
+     SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::text[], $8::jsonb[], $9::text[], $10::text[], $11::text[])`,
+    [rows.map((r) => r.documentId), rows.map((r) => r.row.sequence), rows.map((r) => r.row.status), rows.map((r) => r.row.code), rows.map((r) => r.row.actor),
+      rows.map((r) => new Date(r.row.at)), rows.map((r) => r.row.reason), rows.map((r) => JSON.stringify(r.row.findings)), rows.map((r) => r.cause),
+      rows.map((r) => r.row.prevHash), rows.map((r) => r.row.hash)])
+}
+
 /** The next row of a document's chain, after `last` (null: the first). */
 export function nextRow(documentId: string, last: { sequence: number; hash: string | null } | null, change: Omit<StatusRow, 'sequence' | 'prevHash' | 'hash'>): StatusRow {
   const row = { ...change, sequence: (last?.sequence ?? 0) + 1, prevHash: last?.hash ?? null }

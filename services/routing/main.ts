@@ -46,7 +46,7 @@ export const startRouting = (deps: Deps) => runConsumer(deps, {
       log.info({ reasons: route.reasons, resubmissionOf: registration.resubmissionOf }, 'unroutable')
       return [emit('unroutable', { ...base, eventId: `${event.documentId}:unroutable`, reasons: route.reasons, at: Date.now(), resubmissionOf: registration.resubmissionOf })]
     }
-    log.info({ recipient: route.recipient.address, service: route.recipient.serviceCode, resubmissionOf: registration.resubmissionOf }, 'routed')
+    log.info({ recipient: route.recipient.address, serviceCode: route.recipient.serviceCode, resubmissionOf: registration.resubmissionOf }, 'routed')
     return [emit('routed', {
       ...base, eventId: `${event.documentId}:routed`, recipientAddress: route.recipient.address, recipientName: route.recipient.name,
       endpoint: route.recipient.endpoint, serviceCode: route.recipient.serviceCode, resubmissionOf: registration.resubmissionOf, routedAt: Date.now(),

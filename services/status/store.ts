@@ -1,10 +1,10 @@
 // The status service's PostgreSQL side: one transaction per change, the document row locked so concurrent
-// events of one document (they arrive on different topics) append in a single order.
+// events of one document (they arrive on different topics) append in a single order; facts alone in one statement.
 import { inTransaction, type Db } from '../kit/db.js'
-import { enqueue } from '../kit/outbox.js'
+import { enqueue, enqueueMany } from '../kit/outbox.js'
 import type { Finding, DocumentKeys } from '../../schemas/events.js'
 import { planChange, statusCodes, type Change, type HubStatus } from './lifecycle.js'
-import { insertStatus, nextRow, type StatusRow } from '../kit/status-history.js'
+import { insertStatus, insertStatuses, nextRow, type StatusRow } from '../kit/status-history.js'
 
 export type StoredStatus = StatusRow
 
@@ -21,25 +21,24 @@ const toStored = (r: Row): StoredStatus => ({ sequence: r.sequence, status: r.st
  * document's chain in sequence. Idempotent: a redelivered cause finds the rows it wrote and writes nothing.
  */
 export async function applyChange(db: Db, topicPrefix: string, documentId: string, causeEvent: string, change: Change | null, facts: Facts): Promise<{ rows: StoredStatus[]; ignored: string | null }> {
+  const hasFacts = Object.values(facts).some((v) => v !== undefined && v !== null)
+  if (!change) {
+    // Facts alone (a VALID verdict, a route): one statement, idempotent by itself (COALESCE, findings appended
+    // once), no history to read and nothing to publish.
+    if (hasFacts && (await db.query(UPDATE_FACTS, factParams(documentId, facts, null))).rowCount !== 1) throw new Error(`document ${documentId} is not in the document store`)
+    return { rows: [], ignored: null }
+  }
   return inTransaction(db, async (tx) => {
-    const doc = (await tx.query<{ received_at: Date }>('SELECT received_at FROM documents WHERE id = $1 FOR UPDATE', [documentId])).rows[0]
-    if (!doc) throw new Error(`document ${documentId} is not in the document store`)
-    const history = (await tx.query<Row>('SELECT * FROM status_history WHERE document_id = $1 ORDER BY sequence', [documentId])).rows
+    // The document row locked and its history read in one query (one row per status, or one without a status).
+    const found = (await tx.query<{ received_at: Date } & Row>(
+      `SELECT d.received_at, h.sequence, h.status, h.code, h.actor, h.at, h.reason, h.findings, h.cause_event, h.prev_hash, h.hash
+         FROM documents d LEFT JOIN status_history h ON h.document_id = d.id WHERE d.id = $1 ORDER BY h.sequence FOR UPDATE OF d`, [documentId])).rows
+    if (found.length === 0) throw new Error(`document ${documentId} is not in the document store`)
+    const history = found.filter((r) => r.sequence !== null)
     const already = history.filter((r) => r.cause_event === causeEvent)
     if (already.length > 0) return { rows: already.map(toStored), ignored: null }
 
-    if (Object.values(facts).some((v) => v !== undefined && v !== null)) {
-      // Findings accumulate, whatever order the stages' events arrive in (validation's `validated` and routing's
-      // `rejected` come on different topics): each new finding is appended once.
-      await tx.query(`UPDATE documents SET syntax = COALESCE($2, syntax), keys = COALESCE($3, keys),
-        findings = findings || COALESCE((SELECT jsonb_agg(x ORDER BY n) FROM jsonb_array_elements($4::jsonb) WITH ORDINALITY AS t(x, n)
-                                         WHERE NOT documents.findings @> jsonb_build_array(x)), '[]'::jsonb),
-        recipient_address = COALESCE($5, recipient_address), service_code = COALESCE($6, service_code), resubmission_of = COALESCE($7, resubmission_of) WHERE id = $1`,
-        [documentId, facts.syntax ?? null, facts.keys ? JSON.stringify(facts.keys) : null, facts.findings ? JSON.stringify(facts.findings) : null,
-          facts.recipientAddress ?? null, facts.serviceCode ?? null, facts.resubmissionOf ?? null])
-    }
-    if (!change) return { rows: [], ignored: null }
-    const plan = planChange(history, change, doc.received_at.getTime())
+    const plan = planChange(history, change, found[0]!.received_at.getTime())
     const written: StoredStatus[] = []
     let previous: { sequence: number; hash: string | null } | null = history.at(-1) ?? null
     for (const c of plan.append) {
@@ -51,9 +50,118 @@ export async function applyChange(db: Db, topicPrefix: string, documentId: strin
       written.push(row)
       previous = row
     }
-    const last = written.at(-1)
-    if (last) await tx.query('UPDATE documents SET status = $2, status_at = $3 WHERE id = $1', [documentId, last.status, new Date(last.at)])
+    const last = written.at(-1) ?? null
+    if (hasFacts || last) await tx.query(UPDATE_FACTS, factParams(documentId, facts, last))
     return { rows: written, ignored: plan.ignored }
   })
 }
 
+// The facts a stage's event brings, and the new current status if any. Findings accumulate, whatever order the
+// stages' events arrive in (validation's `validated` and routing's `rejected` come on different topics): each
+// new finding is appended once.
+const UPDATE_FACTS = `UPDATE documents SET syntax = COALESCE($2, syntax), keys = COALESCE($3, keys),
+  findings = findings || COALESCE((SELECT jsonb_agg(x ORDER BY n) FROM jsonb_array_elements($4::jsonb) WITH ORDINALITY AS t(x, n)
+                                   WHERE NOT documents.findings @> jsonb_build_array(x)), '[]'::jsonb),
+  recipient_address = COALESCE($5, recipient_address), service_code = COALESCE($6, service_code), resubmission_of = COALESCE($7, resubmission_of),
+  status = COALESCE($8, status), status_at = COALESCE($9, status_at) WHERE id = $1`
+
+const factParams = (documentId: string, facts: Facts, last: StoredStatus | null) => [
+  documentId, facts.syntax ?? null, facts.keys ? JSON.stringify(facts.keys) : null, facts.findings ? JSON.stringify(facts.findings) : null,
+  facts.recipientAddress ?? null, facts.serviceCode ?? null, facts.resubmissionOf ?? null, last?.status ?? null, last ? new Date(last.at) : null,
+]
+
+export type Item = { documentId: string; causeEvent: string; change: Change | null; facts: Facts }
+
+/**
+ * applyChange for a consumer run's events at once, in one transaction: the documents locked in id order (so
+ * two runs touching the same documents cannot deadlock) and their histories read in one query, each event
+ * planned in order against the history as it grows, then the new history rows, their outbox rows and the
+ * documents' facts and current status written in one statement each. The same rows as applyChange one event
+ * at a time, and as idempotent (a redelivered cause finds its rows). Throws if a document is missing: the
+ * consumer then goes event by event, and only the event at fault is retried and dead-lettered.
+ */
+export async function applyChanges(db: Db, topicPrefix: string, items: readonly Item[]): Promise<{ item: Item; rows: StoredStatus[]; ignored: string | null }[]> {
+  const ids = [...new Set(items.map((i) => i.documentId))].sort()
+  const merged = new Map<string, MergedFacts>()
+  const results: { item: Item; rows: StoredStatus[]; ignored: string | null }[] = []
+  if (items.every((i) => !i.change)) {
+    // Facts alone: one statement, no history to read, nothing to publish.
+    for (const item of items) mergeFacts(merged, item.documentId, item.facts, null)
+    const { rowCount } = await db.query(UPDATE_MANY, manyParams(merged))
+    if (rowCount !== merged.size) throw new Error(`${merged.size - (rowCount ?? 0)} of the run's documents are not in the document store`)
+    return items.map((item) => ({ item, rows: [], ignored: null }))
+  }
+  return inTransaction(db, async (tx) => {
+    const locked = (await tx.query<{ id: string; received_at: Date }>('SELECT id, received_at FROM documents WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE', [ids])).rows
+    if (locked.length !== ids.length) throw new Error(`${ids.length - locked.length} of the run's documents are not in the document store`)
+    const receivedAt = new Map(locked.map((r) => [r.id, r.received_at.getTime()]))
+    const histories = new Map<string, Row[]>(ids.map((id) => [id, []]))
+    for (const r of (await tx.query<Row & { document_id: string }>('SELECT * FROM status_history WHERE document_id = ANY($1::uuid[]) ORDER BY document_id, sequence', [ids])).rows) histories.get(r.document_id)!.push(r)
+
+    const newRows: { documentId: string; row: StatusRow; cause: string }[] = []
+    for (const item of items) {
+      const history = histories.get(item.documentId)!
+      const already = history.filter((r) => r.cause_event === item.causeEvent)
+      if (already.length > 0) { results.push({ item, rows: already.map(toStored), ignored: null }); continue }
+      if (!item.change) { mergeFacts(merged, item.documentId, item.facts, null); results.push({ item, rows: [], ignored: null }); continue }
+      const plan = planChange(history, item.change, receivedAt.get(item.documentId)!)
+      const written: StoredStatus[] = []
+      let previous: { sequence: number; hash: string | null } | null = history.at(-1) ?? null
+      for (const c of plan.append) {
+        const cause = c === item.change ? item.causeEvent : `${item.causeEvent}#implied-${c.status}`
+        const row = nextRow(item.documentId, previous, { status: c.status, code: statusCodes[c.status as HubStatus], actor: 'hub', at: c.at, reason: c.reason, findings: c.findings })
+        newRows.push({ documentId: item.documentId, row, cause })
+        // The next event of this document in the run sees this row (its cause too, for a redelivery in the run).
+        history.push({ sequence: row.sequence, status: row.status, code: row.code, actor: row.actor, at: new Date(row.at), reason: row.reason, findings: row.findings, cause_event: cause, prev_hash: row.prevHash, hash: row.hash })
+        written.push(row)
+        previous = row
+      }
+      mergeFacts(merged, item.documentId, item.facts, written.at(-1) ?? null)
+      results.push({ item, rows: written, ignored: plan.ignored })
+    }
+    if (newRows.length > 0) {
+      await insertStatuses(tx, newRows)
+      await enqueueMany(tx, topicPrefix, 'status', newRows.map(({ documentId, row }) => ({ eventId: `${documentId}:status:${row.sequence}`, documentId, ...row })))
+    }
+    if (merged.size > 0) await tx.query(UPDATE_MANY, manyParams(merged))
+    return results
+  })
+}
+
+type MergedFacts = { syntax: string | null; keys: DocumentKeys | null; findings: Finding[]; recipientAddress: string | null; serviceCode: string | null; resubmissionOf: string | null; last: StoredStatus | null }
+
+/** One document's facts over the run's events, in order: a later value replaces an earlier one (COALESCE), findings add up. */
+function mergeFacts(merged: Map<string, MergedFacts>, documentId: string, facts: Facts, last: StoredStatus | null) {
+  const m = merged.get(documentId) ?? { syntax: null, keys: null, findings: [], recipientAddress: null, serviceCode: null, resubmissionOf: null, last: null }
+  const hasFacts = Object.values(facts).some((v) => v !== undefined && v !== null)
+  if (!hasFacts && !last && !merged.has(documentId)) return
+  m.syntax = facts.syntax ?? m.syntax
+  m.keys = facts.keys ?? m.keys
+  m.findings = [...m.findings, ...(facts.findings ?? [])]
+  m.recipientAddress = facts.recipientAddress ?? m.recipientAddress
+  m.serviceCode = facts.serviceCode ?? m.serviceCode
+  m.resubmissionOf = facts.resubmissionOf ?? m.resubmissionOf
+  m.last = last ?? m.last
+  merged.set(documentId, m)
+}
+
+// UPDATE_FACTS for many documents (one row each): the findings already there, or twice in the run, are not
+// appended again.
+const UPDATE_MANY = `UPDATE documents SET syntax = COALESCE(v.syntax, documents.syntax), keys = COALESCE(v.keys::jsonb, documents.keys),
+  findings = documents.findings || COALESCE((SELECT jsonb_agg(x ORDER BY n) FROM jsonb_array_elements(v.findings::jsonb) WITH ORDINALITY AS t(x, n)
+                                             WHERE NOT documents.findings @> jsonb_build_array(x)
+                                               AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(v.findings::jsonb) WITH ORDINALITY AS e(y, m) WHERE m < n AND y = x)), '[]'::jsonb),
+  recipient_address = COALESCE(v.recipient_address, documents.recipient_address), service_code = COALESCE(v.service_code, documents.service_code),
+  resubmission_of = COALESCE(v.resubmission_of::uuid, documents.resubmission_of), status = COALESCE(v.status, documents.status), status_at = COALESCE(v.status_at, documents.status_at)
+  FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[])
+       AS v(id, syntax, keys, findings, recipient_address, service_code, resubmission_of, status, status_at)
+  WHERE documents.id = v.id`
+
+const manyParams = (merged: Map<string, MergedFacts>) => {
+  const rows = [...merged]
+  return [
+    rows.map(([id]) => id), rows.map(([, m]) => m.syntax), rows.map(([, m]) => (m.keys ? JSON.stringify(m.keys) : null)),
+    rows.map(([, m]) => JSON.stringify(m.findings)), rows.map(([, m]) => m.recipientAddress), rows.map(([, m]) => m.serviceCode),
+    rows.map(([, m]) => m.resubmissionOf), rows.map(([, m]) => m.last?.status ?? null), rows.map(([, m]) => (m.last ? new Date(m.last.at) : null)),
+  ]
+}

@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, statSync, copyFileSync, readdirSync } from 'node:fs'
 import { execFile } from 'node:child_process'
+import { createRequire } from 'node:module'
 import { promisify } from 'node:util'
 import { homedir } from 'node:os'
 import { join, dirname } from 'node:path'
@@ -32,7 +33,7 @@ export type ResolvedSchema = SchemaEntry & { xsdPath: string; dir: string }
 export type Artefacts = { packs: ResolvedPack[]; schemas: ResolvedSchema[] }
 
 const schematronDir = fileURLToPath(new URL('../../schematron/', import.meta.url))
-const xslt3 = fileURLToPath(new URL('../../node_modules/xslt3/xslt3.js', import.meta.url))
+const xslt3 = createRequire(import.meta.url).resolve('xslt3/xslt3.js')
 
 export const loadManifest = (): Manifest => JSON.parse(readFileSync(join(schematronDir, 'packs.json'), 'utf8')) as Manifest
 

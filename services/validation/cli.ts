@@ -91,7 +91,8 @@ export async function main(argv: string[]): Promise<number> {
   const config = loadConfig(process.env)
   const say = (m: string) => process.stderr.write(`facteur: ${m}\n`)
   const engine = (values.engine as Engine | undefined) ?? config.validationEngine
-  const pool = await createValidationPool({ size: workers ?? (config.validationWorkers || Math.min(files.length || 1, availableParallelism())), engine, timeoutMs: config.validationTimeoutMs, memoryMb: config.validationWorkerMemoryMb, onProgress: say })
+  // Packs and schemas are loaded as the files call for them (a few of them for one invoice), except to list them.
+  const pool = await createValidationPool({ size: workers ?? (config.validationWorkers || Math.min(files.length || 1, availableParallelism())), engine, lazy: !values.packs, timeoutMs: config.validationTimeoutMs, memoryMb: config.validationWorkerMemoryMb, onProgress: say })
   try {
     if (values.packs) {
       for (const p of pool.packs) process.stdout.write(values.json ? `${JSON.stringify(p)}\n` : `${p.pack.padEnd(22)} ${p.version.padEnd(9)} ${p.syntaxes.join(',').padEnd(35)} ${p.engine.padEnd(8)} ${p.title}\n`)

@@ -4,13 +4,24 @@
 import { runConsumer, emit } from '../kit/run-service.js'
 import { runServiceMain, isEntryPoint } from '../kit/service-main.js'
 import { loadDocument } from '../kit/claim-check.js'
-import { safeParse, documentText } from '../kit/safe-xml.js'
+import { safeParse, documentText, utf8Text } from '../kit/safe-xml.js'
 import type { Deps } from '../kit/deps.js'
 import { createValidationPool } from './pool.js'
 import { storeAllFindings } from './store.js'
 import { capFindings } from '../../schemas/event-limits.js'
+import { validationSeconds } from '../kit/metrics.js'
 
 export async function startValidation(deps: Deps) {
+  // The workers parse the text; the main thread only decodes it. Only a document in another encoding than
+  // UTF-8 is parsed here first, for libxml to decode it (ingest parsed these bytes safely already, so failing
+  // here means the stored document changed: a bug, dead-lettered).
+  const textOf = (bytes: Buffer) => {
+    const utf8 = utf8Text(bytes)
+    if (utf8 !== null) return utf8
+    const parsed = safeParse(bytes, { maxBytes: deps.config.maxDocumentBytes, maxDepth: deps.config.maxXmlDepth })
+    if (!parsed.ok) throw new Error(`stored document no longer parses: ${parsed.finding.message}`)
+    return documentText(bytes, parsed.doc)
+  }
   const pool = await createValidationPool({
     size: deps.config.validationWorkers || undefined, engine: deps.config.validationEngine,
     timeoutMs: deps.config.validationTimeoutMs, memoryMb: deps.config.validationWorkerMemoryMb,
@@ -23,11 +34,9 @@ export async function startValidation(deps: Deps) {
     consumes: ['parsed'],
     async handle(event, { log }) {
       const { bytes } = await loadDocument(deps.db, event.documentId)
-      const parsed = safeParse(bytes, { maxBytes: deps.config.maxDocumentBytes, maxDepth: deps.config.maxXmlDepth })
-      // Ingest already parsed these bytes; failing here means the stored document changed: a bug, dead-lettered.
-      if (!parsed.ok) throw new Error(`stored document no longer parses: ${parsed.finding.message}`)
       const started = performance.now()
-      const verdict = await pool.validate({ text: documentText(bytes, parsed.doc), syntax: event.syntax }, event.documentId)
+      const verdict = await pool.validate({ text: textOf(bytes), syntax: event.syntax }, event.documentId)
+      validationSeconds.observe({ verdict: verdict.valid ? 'VALID' : 'INVALID' }, (performance.now() - started) / 1000)
       const fatal = verdict.findings.filter((f) => f.severity === 'fatal').length
       log.info({ valid: verdict.valid, fatal, findings: verdict.findings.length, ran: verdict.ran, ms: Math.round(performance.now() - started) }, 'validated')
       // A document can break a rule on each of its thousands of lines: the event carries the first findings (fatal

@@ -104,3 +104,16 @@ describe(`${engine}: layers and failures`, () => {
   })
 })
 }
+
+describe('lazy: packs and schemas loaded as documents call for them (the CLI)', () => {
+  test('the same verdicts as loading everything, and only the packs needed are loaded', () => {
+    const lazy = createPipeline(artefacts, { lazy: true })
+    expect(lazy.packs).toEqual([])
+    const eager = createPipeline(artefacts)
+    const fixtures = fileURLToPath(new URL('../../test/fixtures/', import.meta.url))
+    const text = readFileSync(`${fixtures}ubl-invoice.xml`, 'utf8')
+    expect(lazy.validateBatch([{ text }])).toEqual(eager.validateBatch([{ text }]))
+    expect(lazy.packs.map((p) => `${p.id}@${p.engine}`)).toEqual(['en16931-ubl@native', 'fr-b2g@native'])
+  })
+})
+

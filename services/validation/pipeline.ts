@@ -49,7 +49,8 @@ export type PackInfo = {
   /** when the native engine was asked for but runs not this pack: why (SaxonJS runs it) */
   fallback?: string
 }
-export type Pipeline = { validateBatch(jobs: Job[]): Verdict[]; packs: PackInfo[] }
+/** `packs`: the packs loaded, each with the engine that runs it (every pack, unless the pipeline is `lazy`). */
+export type Pipeline = { validateBatch(jobs: Job[]): Verdict[]; readonly packs: PackInfo[] }
 export type PipelineOptions = {
   /**
    * `native` (default) or `saxonjs`. The issue makes `native` the default once the differential test
@@ -61,6 +62,12 @@ export type PipelineOptions = {
    * verifiedNativePacks).
    */
   engine?: Engine
+  /**
+   * Load each pack and XML schema when a document first needs it, instead of all of them up front: for the CLI,
+   * whose one invoice needs two or three of the six packs and one of the three schemas (half of its start-up,
+   * issue 11). The validation service loads everything at start: a steady first latency, its memory known.
+   */
+  lazy?: boolean
 }
 
 /** One pack as the pipeline runs it, by either engine. */
@@ -102,9 +109,9 @@ const fatal = (ruleId: string, message: string, line: number | null = null): Fin
 
 export function createPipeline(artefacts: Artefacts, options: PipelineOptions = {}): Pipeline {
   const engine = options.engine ?? 'native'
-  const schemaLayer = createSchemaLayer(artefacts.schemas)
+  const schemaLayer = createSchemaLayer(artefacts.schemas, { lazy: options.lazy })
   const fallbacks = new Map<string, string>()
-  const runners: Runner[] = artefacts.packs.map((entry): Runner => {
+  const load = (entry: ResolvedPack): Runner => {
     const ref = { pack: entry.pack, version: entry.version }
     if (engine === 'native') {
       const native = nativePackFor(entry)
@@ -113,16 +120,29 @@ export function createPipeline(artefacts: Artefacts, options: PipelineOptions = 
     }
     // Only the packs SaxonJS runs load their SEF: a native pack needs none (less memory per worker).
     return { entry, label: `${entry.id}:${entry.version}`, engine: 'saxonjs', saxon: loadPack(entry.id, ref, entry.sefPath) }
-  })
-  const runnerFor = (pack: string, syntax: Syntax): Runner | undefined =>
-    runners.find((r) => r.entry.pack === pack && r.entry.syntaxes.includes(syntax))
-  const available = (pack: PackName, syntax: Syntax) => runnerFor(pack, syntax) !== undefined
+  }
+  const loaded = new Map<ResolvedPack, Runner>()
+  const runnerOf = (entry: ResolvedPack): Runner => {
+    let runner = loaded.get(entry)
+    if (!runner) loaded.set(entry, runner = load(entry))
+    return runner
+  }
+  if (!options.lazy) artefacts.packs.forEach(runnerOf)
+  const entryFor = (pack: string, syntax: Syntax) => artefacts.packs.find((e) => e.pack === pack && e.syntaxes.includes(syntax))
+  const runnerFor = (pack: string, syntax: Syntax): Runner | undefined => {
+    const entry = entryFor(pack, syntax)
+    return entry && runnerOf(entry)
+  }
+  const available = (pack: PackName, syntax: Syntax) => entryFor(pack, syntax) !== undefined
 
   return {
-    packs: runners.map(({ entry: { id, pack, version, title, syntaxes }, engine }) => {
-      const fallback = fallbacks.get(id)
-      return { id, pack, version, title, syntaxes, engine, ...(fallback === undefined ? {} : { fallback }) }
-    }),
+    get packs() {
+      return artefacts.packs.filter((entry) => loaded.has(entry)).map((entry) => {
+        const { id, pack, version, title, syntaxes } = entry
+        const fallback = fallbacks.get(id)
+        return { id, pack, version, title, syntaxes, engine: loaded.get(entry)!.engine, ...(fallback === undefined ? {} : { fallback }) }
+      })
+    },
     validateBatch(jobs) {
       type Work = { job: Job; doc: XmlDocument | null; syntax: Syntax | null; ran: string[]; findings: Finding[]; done: boolean; packs: Runner[]; results: Map<Runner, Finding[]> }
       const work: Work[] = jobs.map((job) => ({ job, doc: null, syntax: null, ran: [], findings: [], done: false, packs: [], results: new Map() }))

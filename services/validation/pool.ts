@@ -61,6 +61,8 @@ export type PoolOptions = {
   maxBatch?: number
   artefacts?: Artefacts
   engine?: Engine
+  /** each worker loads a pack or schema when a document first needs it (pipeline.ts, PipelineOptions.lazy): the CLI */
+  lazy?: boolean
   /** wall-clock time of one dispatch to a worker (see above); default `defaultLimits.timeoutMs` */
   timeoutMs?: number
   /** old-generation heap of each worker in MB (Worker resourceLimits.maxOldGenerationSizeMb); default `defaultLimits.memoryMb` */
@@ -94,7 +96,8 @@ type Slot = {
   busy: Pending[] | null; requestId: number; started: number; timer: NodeJS.Timeout | null
 }
 
-const workerUrl = new URL('./worker.mjs', import.meta.url)
+// Compiled (dist/, bin/build.mjs) the worker is plain JavaScript; from the sources worker.mjs registers tsx first.
+const workerUrl = new URL(import.meta.url.endsWith('.js') ? './worker.js' : './worker.mjs', import.meta.url)
 const mib = (bytes: number) => (bytes / 1048576).toFixed(1)
 
 /**
@@ -132,7 +135,7 @@ export async function createValidationPool(options: PoolOptions = {}): Promise<P
   function spawn(index: number): Promise<void> {
     return new Promise((resolve, reject) => {
       const worker = new Worker(workerUrl, {
-        workerData: { artefacts, engine } satisfies WorkerData,
+        workerData: { artefacts, engine, lazy: options.lazy ?? false } satisfies WorkerData,
         resourceLimits: { maxOldGenerationSizeMb: limits.memoryMb },
       })
       const slot: Slot = { index, worker, ready: false, retired: false, busy: null, requestId: 0, started: 0, timer: null }

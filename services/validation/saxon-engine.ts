@@ -11,13 +11,16 @@ import { readFileSync } from 'node:fs'
 import type { Finding } from '../../schemas/events.js'
 import { parseSvrl, parseSvrlBatch, ruleErrorFinding, type PackRef } from './findings.js'
 
-const SaxonJS = createRequire(import.meta.url)('saxon-js') as {
-  transform(options: Record<string, unknown>, mode: 'sync'): { principalResult: string }
-}
+type SaxonApi = { transform(options: Record<string, unknown>, mode: 'sync'): { principalResult: string } }
+// Loaded with the first pack it runs, not with this module: with the native engine (the default) no pack may
+// need it, and loading it costs about 0.7 s of CPU, which was most of `npx facteur validate`'s start-up (issue 11).
+let loaded: SaxonApi | undefined
+const saxonJs = (): SaxonApi => (loaded ??= createRequire(import.meta.url)('saxon-js') as SaxonApi)
 
 export type CompiledPack = { ref: PackRef; id: string; readonly batchable: boolean; run(texts: string[]): Finding[][] }
 
 export function loadPack(id: string, ref: PackRef, sefPath: string): CompiledPack {
+  const SaxonJS = saxonJs()
   const sef = JSON.parse(readFileSync(sefPath, 'utf8')) as unknown
   // Some official stylesheets (Peppol BIS) read the document in global variables (`/*/cbc:…`), which
   // needs the document as the transform's global context item: those run one transform per document.

@@ -13,20 +13,26 @@ export const MAX_SCHEMA_FINDINGS = 50
 
 export type SchemaLayer = { check(doc: XmlDocument, syntax: Syntax): Finding[] }
 
-export function createSchemaLayer(schemas: ResolvedSchema[]): SchemaLayer {
+/** `lazy`: each schema is compiled when a document of its syntax first comes (see PipelineOptions.lazy). */
+export function createSchemaLayer(schemas: ResolvedSchema[], options: { lazy?: boolean } = {}): SchemaLayer {
   const validators = new Map<Syntax, { validator: XsdValidator; title: string }>()
-  for (const s of schemas) {
-    allowSchemaDirectory(s.dir)
-    const xsd = parseXml(readFileSync(s.xsdPath), s.xsdPath)
-    try {
-      validators.set(s.syntax, { validator: XsdValidator.fromDoc(xsd), title: s.title })
-    } finally {
-      xsd.dispose()
+  const validatorFor = (syntax: Syntax) => {
+    const s = validators.has(syntax) ? undefined : schemas.find((x) => x.syntax === syntax)
+    if (s) {
+      allowSchemaDirectory(s.dir)
+      const xsd = parseXml(readFileSync(s.xsdPath), s.xsdPath)
+      try {
+        validators.set(s.syntax, { validator: XsdValidator.fromDoc(xsd), title: s.title })
+      } finally {
+        xsd.dispose()
+      }
     }
+    return validators.get(syntax)
   }
+  if (!options.lazy) for (const s of schemas) validatorFor(s.syntax)
   return {
     check(doc, syntax) {
-      const entry = validators.get(syntax)
+      const entry = validatorFor(syntax)
       if (!entry) return [{ ruleId: SCHEMA_FINDING, severity: 'fatal', location: '/', message: `no XML schema is configured for ${syntax}`, pack: 'xsd', line: null }]
       try {
         entry.validator.validate(doc)

@@ -5,12 +5,12 @@ import { getHeapStatistics } from 'node:v8'
 import type { Artefacts } from './artefacts.js'
 import { createPipeline, type Engine, type Job, type PackInfo, type Verdict } from './pipeline.js'
 
-export type WorkerData = { artefacts: Artefacts; engine: Engine }
+export type WorkerData = { artefacts: Artefacts; engine: Engine; lazy: boolean }
 export type Request = { id: number; jobs: Job[] }
 export type Reply = { id: number; verdicts: Verdict[] } | { id: number; error: string } | { ready: true; memory: number; packs: PackInfo[] }
 
-const { artefacts, engine } = workerData as WorkerData
-const pipeline = createPipeline(artefacts, { engine })
+const { artefacts, engine, lazy } = workerData as WorkerData
+const pipeline = createPipeline(artefacts, { engine, lazy })
 const port = parentPort!
 port.postMessage({ ready: true, memory: getHeapStatistics().used_heap_size, packs: pipeline.packs } satisfies Reply)
 port.on('message', ({ id, jobs }: Request) => {

@@ -4,6 +4,7 @@
 // the socket connects to those checked addresses only (a pinned lookup), so a DNS answer that changed since
 // registration (DNS rebinding) cannot send the hub to loopback, a private network or a metadata service.
 // Redirects are not followed: a 3xx is a permanent failure, never a second, unchecked destination.
+// `traceparent` (W3C Trace Context) carries the document's trace to the recipient, when it has one.
 import http from 'node:http'
 import https from 'node:https'
 import type { LookupFunction } from 'node:net'
@@ -44,6 +45,7 @@ export const httpChannel = ({ timeoutMs, allowedHosts, resolve = systemResolve }
       headers: {
         'content-type': delivery.contentType, 'content-length': String(delivery.bytes.length),
         'x-facteur-document-id': delivery.documentId, 'idempotency-key': delivery.name ?? delivery.documentId,
+        ...(delivery.traceparent ? { traceparent: delivery.traceparent } : {}),
       },
       lookup: pinnedLookup(checked.addresses),
       agent: false,

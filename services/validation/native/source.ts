@@ -3,9 +3,12 @@
 // SEF for SaxonJS; the native engine reads the XSLT itself). The jar is fetched by `ensureArtefacts()`.
 import { createHash } from 'node:crypto'
 import { execFileSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, extname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { jarPath, loadManifest, type PackEntry } from '../artefacts.js'
+import { threadId } from 'node:worker_threads'
+import { defaultCacheDir, jarPath, loadManifest, type PackEntry } from '../artefacts.js'
 import { loadXslt, type RulesData } from './load-xslt.js'
 import { createNativePack, type NativePack } from './engine.js'
 import { loadSchematron } from './load-sch.js'
@@ -25,9 +28,46 @@ export function officialXslt(id: string): { entry: PackEntry; xslt: Buffer } {
 }
 
 /** The rules of pack `id`: its official XSLT (ISO skeleton), or our own Schematron (run as SchXslt runs it). */
-export function packRules(entry: PackEntry): RulesData {
+export function loadPackRules(entry: PackEntry): RulesData {
   if (entry.schematron !== undefined) return loadSchematron(readFileSync(schematronDir + entry.schematron))
   return officialRules(entry.id).rules
+}
+
+// Loading a pack's rules reads the jar and walks its XSLT through libxml2: 100-150 ms of CPU for EN 16931, in
+// every worker and every `facteur validate` (issue 11). The rules are plain data, so they are kept as JSON in
+// the cache folder, under a hash of what they are made from: the pack's file (the sha256 pinned in packs.json,
+// or our Schematron's content) and the code of the loaders themselves (load-xslt, load-sch, ../xml, as they run:
+// .ts or compiled .js) with the libxml2-wasm version. A change to any of them loads the rules afresh.
+let loaderHash: string | undefined
+function loaderIdentity(): string {
+  if (loaderHash) return loaderHash
+  const ext = extname(fileURLToPath(import.meta.url))
+  const hash = createHash('sha256')
+  for (const module of [`./load-xslt${ext}`, `./load-sch${ext}`, `../xml${ext}`]) hash.update(readFileSync(new URL(module, import.meta.url)))
+  hash.update(createRequire(import.meta.url)('libxml2-wasm/package.json').version as string)
+  return loaderHash = hash.digest('hex')
+}
+
+export const rulesCacheFile = (entry: PackEntry, cacheDir = defaultCacheDir()): string => {
+  const source = entry.schematron === undefined ? entry.sha256 : createHash('sha256').update(readFileSync(schematronDir + entry.schematron)).digest('hex')
+  const key = createHash('sha256').update(`${entry.id}\n${source}\n${loaderIdentity()}`).digest('hex')
+  return join(cacheDir, 'native-rules', `${entry.id}.${key.slice(0, 32)}.json`)
+}
+
+/** The rules of a pack, from the cache when they were loaded before by the same loaders (see above). */
+export function packRules(entry: PackEntry): RulesData {
+  const file = rulesCacheFile(entry)
+  try { return JSON.parse(readFileSync(file, 'utf8')) as RulesData } catch { /* not cached yet, or unreadable: load */ }
+  const rules = loadPackRules(entry)
+  // Best effort: written under a temporary name and renamed (workers and processes may race); a cache folder
+  // that cannot be written only costs the load next time.
+  try {
+    mkdirSync(dirname(file), { recursive: true })
+    const tmp = `${file}.${process.pid}.${threadId}.tmp`
+    writeFileSync(tmp, JSON.stringify(rules))
+    renameSync(tmp, file)
+  } catch { /* see above */ }
+  return rules
 }
 
 export function officialRules(id: string): { entry: PackEntry; rules: RulesData } {
