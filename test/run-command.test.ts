@@ -28,7 +28,13 @@ function runIngest(topicPrefix: string): Instance {
   return {
     child, output: () => output,
     started: new Promise((resolve) => child.on('message', (m: { facteur: string; service: string }) => resolve(m))),
-    exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))),
+    // The output is complete once stdout has ended too (the exit can come first); at most 2 s after the exit.
+    exited: new Promise((resolve) => child.once('exit', (code) => {
+      const done = () => resolve(code)
+      if (child.stdout!.readableEnded) return done()
+      child.stdout!.once('end', done)
+      setTimeout(done, 2_000).unref()
+    })),
   }
 }
 
@@ -40,6 +46,8 @@ describe('facteur run <service>', () => {
     try {
       for (const i of instances) expect(await Promise.race([i.started, sleep(90_000).then(() => ({ timeout: i.output() }))])).toEqual({ facteur: 'started', service: 'ingest' })
       for (const i of instances) {
+        // The log is written asynchronously (kit/log.ts): the line may reach the pipe after the IPC message.
+        for (let n = 0; n < 100 && !/"health":"([^"]+)"/.test(i.output()); n++) await sleep(100)
         const readyz = /"health":"([^"]+)"/.exec(i.output())![1]!
         expect((await fetch(readyz)).status).toBe(200)
         // Each log line names the service and the process.

@@ -94,7 +94,9 @@ describe('two instances of every consumer service', () => {
     const gw = start('gateway')
     await logged(gw, 'gateway listening')
     const consumers = CONSUMERS.flatMap((name) => [start(name), start(name)])
-    await Promise.all(consumers.map((c) => logged(c, 'consuming')))
+    // Up once its health endpoints are: every consumer of the service runs, and SIGTERM is handled from then
+    // on (service-main.ts); a SIGTERM before that ends a starting process without a graceful stop.
+    await Promise.all(consumers.map((c) => logged(c, 'health endpoints up')))
   }, 300_000)
 
   afterAll(async () => {
