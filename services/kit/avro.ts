@@ -37,6 +37,15 @@ export function unframe(value: Buffer): { schemaId: number; body: Buffer } {
   return { schemaId: value.readUInt32BE(1), body: value.subarray(5) }
 }
 
+/** How long one request to the schema registry may go unanswered before it is given up (and retried). */
+const REGISTRY_REQUEST_MS = 10_000
+
+const withTimeout = <T>(work: Promise<T>, ms: number, what: string): Promise<T> => {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms) })
+  return Promise.race([work, late]).finally(() => clearTimeout(timer))
+}
+
 export type Codec = {
   /** Encodes `value` with the schema registered for `topic` (a runtime topic name). */
   encode(topic: string, value: unknown): Buffer
@@ -61,11 +70,13 @@ export async function createCodec(options: { registryUrl: string; topicPrefix: s
     // exists"), and one that looks between the first one's registration and its setting sees the global level
     // ("Compatibility does not match the configuration (BACKWARD != NONE)"). Both pass once the first one is
     // done: try again a few times, shortly; a subject really configured otherwise still fails, with that message.
+    // A request the registry never answers (seen once in a while under load) is given up after
+    // REGISTRY_REQUEST_MS and sent again, rather than holding the service's start for ever.
     const registerRacing = async (attempt = 1): Promise<{ id: number }> => {
       try {
-        return await registry.register({ type: 'AVRO' as never, schema: JSON.stringify(type.schema()) }, { subject, compatibility: COMPATIBILITY.BACKWARD })
+        return await withTimeout(registry.register({ type: 'AVRO' as never, schema: JSON.stringify(type.schema()) }, { subject, compatibility: COMPATIBILITY.BACKWARD }), REGISTRY_REQUEST_MS, `registering ${subject}`)
       } catch (error) {
-        if (attempt >= 5 || !/already exists|Compatibility does not match/i.test((error as Error).message)) throw error
+        if (attempt >= 5 || !/already exists|Compatibility does not match|no answer within/i.test((error as Error).message)) throw error
         await sleep(100 * attempt)
         return registerRacing(attempt + 1)
       }

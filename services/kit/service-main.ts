@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url'
 import type { AddressInfo } from 'node:net'
 import { loadConfig, type Config } from './config.js'
 import { createLogger, type Logger } from './log.js'
-import { connectDeps, allTopics, type Deps } from './deps.js'
+import { connectDeps, allTopics, startStep, type Deps } from './deps.js'
 import { migrate } from './db.js'
 import { infraChecks, serveHealth, type ReadinessCheck } from './health.js'
 import type { Running } from './run-service.js'
@@ -20,8 +20,8 @@ export const isEntryPoint = (moduleUrl: string) => process.argv[1] !== undefined
 /** Connects, migrates and ensures topics: what a service needs before it starts. */
 export async function prepare(config: Config, log: Logger, name: string) {
   const deps = await connectDeps(config, log, name)
-  await migrate(deps.db)
-  await deps.bus.ensureTopics(allTopics(config))
+  await startStep(log, name, 'migrating the database', migrate(deps.db))
+  await startStep(log, name, 'creating the topics', deps.bus.ensureTopics(allTopics(config)))
   return deps
 }
 

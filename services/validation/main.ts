@@ -5,7 +5,7 @@ import { runConsumer, emit } from '../kit/run-service.js'
 import { runServiceMain, isEntryPoint } from '../kit/service-main.js'
 import { loadDocument } from '../kit/claim-check.js'
 import { safeParse, documentText, utf8Text } from '../kit/safe-xml.js'
-import type { Deps } from '../kit/deps.js'
+import { startStep, type Deps } from '../kit/deps.js'
 import { createValidationPool } from './pool.js'
 import { storeAllFindings } from './store.js'
 import { capFindings } from '../../schemas/event-limits.js'
@@ -22,12 +22,12 @@ export async function startValidation(deps: Deps) {
     if (!parsed.ok) throw new Error(`stored document no longer parses: ${parsed.finding.message}`)
     return documentText(bytes, parsed.doc)
   }
-  const pool = await createValidationPool({
+  const pool = await startStep(deps.log, 'validation', 'starting the validation workers', createValidationPool({
     size: deps.config.validationWorkers || undefined, engine: deps.config.validationEngine,
     timeoutMs: deps.config.validationTimeoutMs, memoryMb: deps.config.validationWorkerMemoryMb,
     onProgress: (m) => deps.log.info(m),
     onEvent: ({ message, ...event }) => deps.log.warn({ service: 'validation', ...event }, message),
-  })
+  }))
   deps.log.info({ workers: pool.size, engine: pool.engine, ...pool.limits, packs: pool.packs.map((p) => `${p.id}:${p.version}@${p.engine}`) }, 'validation pool ready')
   const running = await runConsumer(deps, {
     name: 'validation',
