@@ -65,6 +65,14 @@ export async function claimJobs(db: Db, options: { topicPrefix: string; owner: s
   })
 }
 
+// A job's new state after an attempt, only under this runner's lease ($1-$7: finishParams).
+const FINISH_JOB = `UPDATE delivery_jobs SET state = $4, next_attempt_at = COALESCE($5, next_attempt_at), locked_until = NULL, locked_by = NULL,
+         last_error = CASE WHEN $4 = 'delivered' THEN NULL ELSE $6 END, finished_at = CASE WHEN $7 THEN now() END
+   WHERE id = $1 AND locked_by = $2 AND generation = $3 AND state = 'pending'`
+
+const finishParams = (job: ClaimedJob, t: Transition) =>
+  [job.id, job.owner, job.generation, t.state, t.state === 'pending' ? new Date(t.nextAttemptAt) : null, t.detail.slice(0, 2000), t.state !== 'pending']
+
 /**
  * Records one attempt and its consequence, in one transaction: the attempt row, the job's new state, and on
  * a final outcome the `delivery` event (outbox) or the receipt's delivery. Fenced by the lease: if another
@@ -81,16 +89,13 @@ export async function finishAttempt(db: Db, topicPrefix: string, job: ClaimedJob
   // One statement, so one transaction: the attempt row always; the job's new state only under this runner's
   // lease; the `delivery` event (outbox, relay woken) only with that state.
   const { rows } = await db.query<{ recorded: number }>(
-    `WITH job AS (
-       UPDATE delivery_jobs SET state = $4, next_attempt_at = COALESCE($5, next_attempt_at), locked_until = NULL, locked_by = NULL,
-              last_error = CASE WHEN $4 = 'delivered' THEN NULL ELSE $6 END, finished_at = CASE WHEN $7 THEN now() END
-        WHERE id = $1 AND locked_by = $2 AND generation = $3 AND state = 'pending' RETURNING id),
+    `WITH job AS (${FINISH_JOB} RETURNING id),
      attempt AS (
        INSERT INTO delivery_attempts (document_id, attempt, endpoint, outcome, detail, generation) VALUES ($8, $9, $10, $11, $6, $3)),
      event AS (
        INSERT INTO outbox (topic, message_key, value) SELECT $12, $8, $13::jsonb FROM job WHERE $12::text IS NOT NULL RETURNING id)
      SELECT (SELECT count(*) FROM job)::int AS recorded, (SELECT pg_notify('${OUTBOX_CHANNEL}', '') FROM event LIMIT 1) AS notified`,
-    [job.id, job.owner, job.generation, t.state, t.state === 'pending' ? new Date(t.nextAttemptAt) : null, t.detail.slice(0, 2000), final,
+    [...finishParams(job, t),
       job.documentId, job.attempt, job.endpoint, t.state === 'pending' ? 'retry-later' : t.state === 'delivered' ? 'delivered' : 'failed',
       event?.topic ?? null, event?.value ?? null])
   return rows[0]!.recorded === 1 ? 'recorded' : 'lost'
@@ -99,11 +104,7 @@ export async function finishAttempt(db: Db, topicPrefix: string, job: ClaimedJob
 /** A receipt's attempt: the job's new state under this runner's lease, and the receipt's delivery record. */
 async function finishReceiptAttempt(db: Db, job: ClaimedJob, t: Transition): Promise<'recorded' | 'lost'> {
   return inTransaction(db, async (tx) => {
-    const { rowCount } = await tx.query(
-      `UPDATE delivery_jobs SET state = $4, next_attempt_at = COALESCE($5, next_attempt_at), locked_until = NULL, locked_by = NULL,
-              last_error = CASE WHEN $4 = 'delivered' THEN NULL ELSE $6 END, finished_at = CASE WHEN $7 THEN now() END
-        WHERE id = $1 AND locked_by = $2 AND generation = $3 AND state = 'pending'`,
-      [job.id, job.owner, job.generation, t.state, t.state === 'pending' ? new Date(t.nextAttemptAt) : null, t.detail.slice(0, 2000), t.state !== 'pending'])
+    const { rowCount } = await tx.query(FINISH_JOB, finishParams(job, t))
     if (rowCount !== 1) return 'lost'
     await recordReceiptAttempt(tx, job, t)
     return 'recorded'

@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { topics, deadLetterSchemaFile, topicName, dlqName, subjectOf, type TopicSpec } from '../../schemas/topics.js'
 import { FacteurError } from './errors.js'
+import { withinTime } from './health.js'
 
 const { SchemaRegistry, COMPATIBILITY } = registryPkg
 
@@ -40,12 +41,6 @@ export function unframe(value: Buffer): { schemaId: number; body: Buffer } {
 /** How long one request to the schema registry may go unanswered before it is given up (and retried). */
 const REGISTRY_REQUEST_MS = 10_000
 
-const withTimeout = <T>(work: Promise<T>, ms: number, what: string): Promise<T> => {
-  let timer: NodeJS.Timeout | undefined
-  const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms) })
-  return Promise.race([work, late]).finally(() => clearTimeout(timer))
-}
-
 export type Codec = {
   /** Encodes `value` with the schema registered for `topic` (a runtime topic name). */
   encode(topic: string, value: unknown): Buffer
@@ -74,7 +69,7 @@ export async function createCodec(options: { registryUrl: string; topicPrefix: s
     // REGISTRY_REQUEST_MS and sent again, rather than holding the service's start for ever.
     const registerRacing = async (attempt = 1): Promise<{ id: number }> => {
       try {
-        return await withTimeout(registry.register({ type: 'AVRO' as never, schema: JSON.stringify(type.schema()) }, { subject, compatibility: COMPATIBILITY.BACKWARD }), REGISTRY_REQUEST_MS, `registering ${subject}`)
+        return await withinTime(registry.register({ type: 'AVRO' as never, schema: JSON.stringify(type.schema()) }, { subject, compatibility: COMPATIBILITY.BACKWARD }), REGISTRY_REQUEST_MS, `registering ${subject}`)
       } catch (error) {
         if (attempt >= 5 || !/already exists|Compatibility does not match|no answer within/i.test((error as Error).message)) throw error
         await sleep(100 * attempt)

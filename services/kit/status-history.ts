@@ -12,13 +12,10 @@ export type StatusRow = {
 }
 
 export async function insertStatus(tx: Tx, documentId: string, row: StatusRow, cause: string) {
-  await tx.query(
-    `INSERT INTO status_history (document_id, sequence, status, code, actor, at, reason, findings, cause_event, prev_hash, hash)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-    [documentId, row.sequence, row.status, row.code, row.actor, new Date(row.at), row.reason, JSON.stringify(row.findings), cause, row.prevHash, row.hash])
+  await insertStatuses(tx, [{ documentId, row, cause }])
 }
 
-/** insertStatus for many rows in one statement (the status service's consumer runs). */
+/** Status rows of one or more documents in one statement (the status service writes a consumer run's at once). */
 export async function insertStatuses(tx: Tx, rows: readonly { documentId: string; row: StatusRow; cause: string }[]) {
   if (rows.length === 0) return
   await tx.query(

@@ -1,10 +1,11 @@
-// The status service's PostgreSQL side: one transaction per change, the document row locked so concurrent
-// events of one document (they arrive on different topics) append in a single order; facts alone in one statement.
+// The status service's PostgreSQL side: one transaction per change (or per consumer run of changes), the
+// document rows locked so concurrent events of one document (they arrive on different topics) append in a
+// single order; facts alone in one statement.
 import { inTransaction, type Db } from '../kit/db.js'
-import { enqueue, enqueueMany } from '../kit/outbox.js'
+import { enqueueMany } from '../kit/outbox.js'
 import type { Finding, DocumentKeys } from '../../schemas/events.js'
 import { planChange, statusCodes, type Change, type HubStatus } from './lifecycle.js'
-import { insertStatus, insertStatuses, nextRow, type StatusRow } from '../kit/status-history.js'
+import { insertStatuses, nextRow, type StatusRow } from '../kit/status-history.js'
 
 export type StoredStatus = StatusRow
 
@@ -19,56 +20,12 @@ const toStored = (r: Row): StoredStatus => ({ sequence: r.sequence, status: r.st
  * `document.status` in the same transaction (outbox): every writer of the history (this service and the
  * gateway) publishes through the one relay, in commit order per document, so the auditors' topic holds each
  * document's chain in sequence. Idempotent: a redelivered cause finds the rows it wrote and writes nothing.
+ * A run of one event (applyChanges).
  */
 export async function applyChange(db: Db, topicPrefix: string, documentId: string, causeEvent: string, change: Change | null, facts: Facts): Promise<{ rows: StoredStatus[]; ignored: string | null }> {
-  const hasFacts = Object.values(facts).some((v) => v !== undefined && v !== null)
-  if (!change) {
-    // Facts alone (a VALID verdict, a route): one statement, idempotent by itself (COALESCE, findings appended
-    // once), no history to read and nothing to publish.
-    if (hasFacts && (await db.query(UPDATE_FACTS, factParams(documentId, facts, null))).rowCount !== 1) throw new Error(`document ${documentId} is not in the document store`)
-    return { rows: [], ignored: null }
-  }
-  return inTransaction(db, async (tx) => {
-    // The document row locked and its history read in one query (one row per status, or one without a status).
-    const found = (await tx.query<{ received_at: Date } & Row>(
-      `SELECT d.received_at, h.sequence, h.status, h.code, h.actor, h.at, h.reason, h.findings, h.cause_event, h.prev_hash, h.hash
-         FROM documents d LEFT JOIN status_history h ON h.document_id = d.id WHERE d.id = $1 ORDER BY h.sequence FOR UPDATE OF d`, [documentId])).rows
-    if (found.length === 0) throw new Error(`document ${documentId} is not in the document store`)
-    const history = found.filter((r) => r.sequence !== null)
-    const already = history.filter((r) => r.cause_event === causeEvent)
-    if (already.length > 0) return { rows: already.map(toStored), ignored: null }
-
-    const plan = planChange(history, change, found[0]!.received_at.getTime())
-    const written: StoredStatus[] = []
-    let previous: { sequence: number; hash: string | null } | null = history.at(-1) ?? null
-    for (const c of plan.append) {
-      // An implied DEPOSEE gets its own cause id, so the `received` event arriving later adds nothing.
-      const cause = c === change ? causeEvent : `${causeEvent}#implied-${c.status}`
-      const row = nextRow(documentId, previous, { status: c.status, code: statusCodes[c.status as HubStatus], actor: 'hub', at: c.at, reason: c.reason, findings: c.findings })
-      await insertStatus(tx, documentId, row, cause)
-      await enqueue(tx, topicPrefix, 'status', { eventId: `${documentId}:status:${row.sequence}`, documentId, ...row })
-      written.push(row)
-      previous = row
-    }
-    const last = written.at(-1) ?? null
-    if (hasFacts || last) await tx.query(UPDATE_FACTS, factParams(documentId, facts, last))
-    return { rows: written, ignored: plan.ignored }
-  })
+  const { rows, ignored } = (await applyChanges(db, topicPrefix, [{ documentId, causeEvent, change, facts }]))[0]!
+  return { rows, ignored }
 }
-
-// The facts a stage's event brings, and the new current status if any. Findings accumulate, whatever order the
-// stages' events arrive in (validation's `validated` and routing's `rejected` come on different topics): each
-// new finding is appended once.
-const UPDATE_FACTS = `UPDATE documents SET syntax = COALESCE($2, syntax), keys = COALESCE($3, keys),
-  findings = findings || COALESCE((SELECT jsonb_agg(x ORDER BY n) FROM jsonb_array_elements($4::jsonb) WITH ORDINALITY AS t(x, n)
-                                   WHERE NOT documents.findings @> jsonb_build_array(x)), '[]'::jsonb),
-  recipient_address = COALESCE($5, recipient_address), service_code = COALESCE($6, service_code), resubmission_of = COALESCE($7, resubmission_of),
-  status = COALESCE($8, status), status_at = COALESCE($9, status_at) WHERE id = $1`
-
-const factParams = (documentId: string, facts: Facts, last: StoredStatus | null) => [
-  documentId, facts.syntax ?? null, facts.keys ? JSON.stringify(facts.keys) : null, facts.findings ? JSON.stringify(facts.findings) : null,
-  facts.recipientAddress ?? null, facts.serviceCode ?? null, facts.resubmissionOf ?? null, last?.status ?? null, last ? new Date(last.at) : null,
-]
 
 export type Item = { documentId: string; causeEvent: string; change: Change | null; facts: Facts }
 
@@ -145,8 +102,9 @@ function mergeFacts(merged: Map<string, MergedFacts>, documentId: string, facts:
   merged.set(documentId, m)
 }
 
-// UPDATE_FACTS for many documents (one row each): the findings already there, or twice in the run, are not
-// appended again.
+// The facts the stages' events bring and the new current status, for many documents (one row each). Findings
+// accumulate, whatever order the stages' events arrive in (validation's `validated` and routing's `rejected`
+// come on different topics): those already there, or twice in the run, are not appended again.
 const UPDATE_MANY = `UPDATE documents SET syntax = COALESCE(v.syntax, documents.syntax), keys = COALESCE(v.keys::jsonb, documents.keys),
   findings = documents.findings || COALESCE((SELECT jsonb_agg(x ORDER BY n) FROM jsonb_array_elements(v.findings::jsonb) WITH ORDINALITY AS t(x, n)
                                              WHERE NOT documents.findings @> jsonb_build_array(x)
