@@ -11,6 +11,7 @@ const commands = {
   dlq: '../services/gateway/dlq-cli.ts',
   deliveries: '../services/gateway/deliveries-cli.ts',
   run: '../services/hub/run-cli.ts',
+  pki: '../services/peppol/pki-cli.ts',
 }
 
 const [command, ...rest] = process.argv.slice(2)

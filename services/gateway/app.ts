@@ -18,6 +18,8 @@ import { checkEndpoint, redactUrl } from '../kit/endpoint-policy.js'
 import { checkDeposit, checkMediaType, mediaTypeOf } from './deposit.js'
 import { parseAddress, parseParticipant } from './participants.js'
 import { directoryRoutes } from './directory-routes.js'
+import { smpRoutes } from './smp-routes.js'
+import type { SmpPublisher } from '../peppol/smp-publisher.js'
 import { lifecycleRoutes } from './lifecycle-routes.js'
 import { operationsRoutes } from './operations-routes.js'
 import { dashboardRoutes } from './dashboard-routes.js'
@@ -31,6 +33,8 @@ export type GatewayDeps = {
   config: Config; db: Db; log: Logger; checks: Record<string, ReadinessCheck>
   /** The outbox backlog shown in /readyz and the /metrics text (services/gateway/metrics.ts); absent: none. */
   observe?: { readinessDetails(): Promise<Record<string, unknown>>; metrics(): Promise<string> }
+  /** The hub's own SMP (Peppol on with an SMP key): serves `/smp/…`; absent: no SMP routes. */
+  smp?: SmpPublisher | null
 }
 
 type Authed = Request & { principal: Principal }
@@ -39,7 +43,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 const send = (res: Response, p: Problem) => res.status(p.status).type(problemContentType).send(JSON.stringify(p))
 
-export function createApp({ config, db, log, checks, observe }: GatewayDeps): express.Express {
+export function createApp({ config, db, log, checks, observe, smp }: GatewayDeps): express.Express {
   const app = express()
   // Per process: with N gateways a key may make N times the rate (rate-limit.ts says why).
   const limiter = createRateLimiter({ ratePerSecond: config.rateLimitPerSecond, burst: config.rateLimitBurst })
@@ -276,6 +280,7 @@ export function createApp({ config, db, log, checks, observe }: GatewayDeps): ex
   })
 
   directoryRoutes(app, { db, log, admin: auth('admin'), send, checkEndpoint: checkEndpointAllowed })
+  if (smp) smpRoutes(app, { smp, send })
   keyRoutes(app, { db, log, graceSeconds: config.keyRotationGraceSeconds, any: auth('any'), admin: auth('admin'), send })
   sellerRoutes(app, { db, log, admin: auth('admin'), send })
   auditRoutes(app, { db, admin: auth('admin'), send })

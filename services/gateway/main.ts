@@ -10,6 +10,8 @@ import { registry } from '../kit/metrics.js'
 import { runServiceMain, isEntryPoint } from '../kit/service-main.js'
 import type { Deps } from '../kit/deps.js'
 import type { Running } from '../kit/run-service.js'
+import { peppolIdentityFromConfig } from '../peppol/pki.js'
+import { smpPublisherFromConfig } from '../peppol/smp-publisher.js'
 
 export async function startGateway(deps: Deps, extraChecks: Running['ready'][] = []): Promise<Running & { url: string }> {
   const { config, db, producer, codec } = deps
@@ -18,8 +20,13 @@ export async function startGateway(deps: Deps, extraChecks: Running['ready'][] =
   // Old inbox and outbox rows go here (one place for the hub and for a gateway run alone); see housekeeping.ts.
   const housekeeping = startHousekeeping({ db, log, intervalMs: config.housekeepingIntervalMs, retentionDays: config.retentionDays })
   const backlog = () => withinTime(outboxBacklog(db, config.topicPrefix), 2_000, 'the outbox backlog')
+  // Peppol's settings are checked here, once, so a wrong key or CA stops the start with the setting to fix.
+  const peppol = peppolIdentityFromConfig(config)
+  const smp = smpPublisherFromConfig(config, db, peppol)
+  if (!peppol) log.info('Peppol is off: set FACTEUR_PEPPOL_SEAT_ID and the key settings to turn it on (README "Peppol"; `npx facteur pki dev` makes test keys)')
+  else log.info({ seatId: peppol.seatId, smp: smp ? '/smp' : null, smlZone: peppol.smlZone }, smp ? 'Peppol identity loaded; the hub serves its SMP at /smp' : 'Peppol identity loaded; no SMP published (FACTEUR_PEPPOL_AS4_URL or FACTEUR_PEPPOL_SMP_KEYSTORE unset)')
   const app = createApp({
-    config, db, log,
+    config, db, log, smp,
     checks: {
       ...infraChecks(deps),
       // The relay's own failure first (it says why); else a backlog too old means events are not getting out.

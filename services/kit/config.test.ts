@@ -50,7 +50,7 @@ describe('configuration', () => {
 
   test('the README settings table lists exactly the settings of config.ts', () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
-    const documented = [...readme.matchAll(/^\| `((?:FACTEUR_[A-Z_]+)|DATABASE_URL)` \|/gm)].map((m) => m[1])
+    const documented = [...readme.matchAll(/^\| `((?:FACTEUR_[A-Z0-9_]+)|DATABASE_URL)` \|/gm)].map((m) => m[1])
     expect(documented.sort()).toEqual(Object.values(settings).map((s) => s.env).sort())
   })
 })

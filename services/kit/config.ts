@@ -48,6 +48,24 @@ const brokers = (raw: string, env: string) => {
   return list
 }
 
+// Peppol: a seat id is P, two capital letters and six digits (the layout OpenPeppol's reporting rules check).
+const optionalSeatId = (raw: string, env: string) => {
+  if (raw === '') return null
+  if (!/^P[A-Z]{2}[0-9]{6}$/.test(raw)) throw new FacteurError('CONFIG_INVALID', `${env}=${JSON.stringify(raw)}: a Peppol seat id is P, two capital letters and six digits (e.g. POP000001)`)
+  return raw
+}
+const dnsZone = (raw: string, env: string) => {
+  const zone = raw.trim().toLowerCase().replace(/\.$/, '')
+  if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/.test(zone)) {
+    throw new FacteurError('CONFIG_INVALID', `${env}=${JSON.stringify(raw)}: expected a DNS zone such as acc.edelivery.tech.ec.europa.eu`)
+  }
+  return zone
+}
+const optionalUrl = (...protocols: string[]) => {
+  const parse = url(...protocols)
+  return (raw: string, env: string) => (raw === '' ? null : parse(raw, env))
+}
+
 export const settings = {
   kafkaBrokers: { env: 'FACTEUR_KAFKA_BROKERS', default: '127.0.0.1:9092', doc: 'Kafka bootstrap servers, comma-separated. `npm start` provisions a local broker and sets it.', parse: brokers },
   schemaRegistryUrl: { env: 'FACTEUR_SCHEMA_REGISTRY_URL', default: 'http://127.0.0.1:8081/apis/ccompat/v7', doc: 'Confluent-compatible schema registry base URL (Apicurio: `…/apis/ccompat/v7`).', parse: url('http:', 'https:') },
@@ -93,6 +111,18 @@ export const settings = {
   adminApiKey: { env: 'FACTEUR_ADMIN_API_KEY', default: '', doc: 'Admin API key seeded by `npm start`; generated, kept and printed like the demo key when unset.', parse: optionalText },
   runDir: { env: 'FACTEUR_RUN_DIR', default: '.facteur', doc: 'Run-time data of `npm start` (Kafka logs, pids, ports, keys), relative to the checkout.', parse: text },
   logLevel: { env: 'FACTEUR_LOG_LEVEL', default: 'info', doc: 'pino level: fatal, error, warn, info, debug, trace or silent.', parse: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent') },
+  peppolSeatId: { env: 'FACTEUR_PEPPOL_SEAT_ID', default: '', doc: 'Seat id of the hub as a Peppol access point (`POP000001`: P, two letters, six digits), the CN of its AP certificate; empty: Peppol off. Peppol is in progress: these settings are read and checked, no AS4 yet (see "Peppol (in progress)").', parse: optionalSeatId },
+  peppolKeystore: { env: 'FACTEUR_PEPPOL_KEYSTORE', default: '', doc: 'PKCS#12 file (.p12) with the hub\'s AP private key, its certificate and chain; or use `FACTEUR_PEPPOL_CERT` and `FACTEUR_PEPPOL_KEY`.', parse: optionalText },
+  peppolKeystorePassword: { env: 'FACTEUR_PEPPOL_KEYSTORE_PASSWORD', default: '', doc: 'Password of `FACTEUR_PEPPOL_KEYSTORE` (`npx facteur pki dev` writes it to `<seat>.p12.password`, mode 0600).', parse: optionalText },
+  peppolCert: { env: 'FACTEUR_PEPPOL_CERT', default: '', doc: 'PEM file of the hub\'s AP certificate, optionally followed by its chain (instead of a keystore).', parse: optionalText },
+  peppolKey: { env: 'FACTEUR_PEPPOL_KEY', default: '', doc: 'PEM file of the hub\'s AP private key, unencrypted PKCS#8 or PKCS#1 (with `FACTEUR_PEPPOL_CERT`).', parse: optionalText },
+  peppolApCa: { env: 'FACTEUR_PEPPOL_AP_CA', default: '', doc: 'PEM file of the AP CA certificate(s) trusted for other access points\' certificates (OpenPeppol\'s AP CA; `ap-ca.pem` of `npx facteur pki dev`). Required when Peppol is on.', parse: optionalText },
+  peppolSmpCa: { env: 'FACTEUR_PEPPOL_SMP_CA', default: '', doc: 'PEM file of the SMP CA certificate(s) trusted for the signatures of SMP answers (OpenPeppol\'s SMP CA; `smp-ca.pem` of `npx facteur pki dev`). Required when Peppol is on.', parse: optionalText },
+  peppolSmlZone: { env: 'FACTEUR_PEPPOL_SML_ZONE', default: 'participant.sml.test.tech.peppol.org', doc: 'DNS zone of the SML where receivers are looked up (BDXL); the default is the Peppol test network\'s (SMK), production is `participant.sml.prod.tech.peppol.org` (OpenPeppol took the SML over from the European Commission\'s `edelivery.tech.ec.europa.eu` zones in 2026).', parse: dnsZone },
+  peppolAs4Url: { env: 'FACTEUR_PEPPOL_AS4_URL', default: '', doc: 'Public URL where other access points send AS4 messages to this hub (behind your TLS front end), published in the hub\'s SMP answers; empty: the hub publishes no SMP.', parse: optionalUrl('http:', 'https:') },
+  peppolSmpKeystore: { env: 'FACTEUR_PEPPOL_SMP_KEYSTORE', default: '', doc: 'PKCS#12 file with the key and certificate (issued by an SMP CA) the hub signs its SMP answers with (`SMP000001.p12` of `npx facteur pki dev`); with `FACTEUR_PEPPOL_AS4_URL`, the gateway serves `/smp/…`.', parse: optionalText },
+  peppolSmpKeystorePassword: { env: 'FACTEUR_PEPPOL_SMP_KEYSTORE_PASSWORD', default: '', doc: 'Password of `FACTEUR_PEPPOL_SMP_KEYSTORE`.', parse: optionalText },
+  peppolSmpUrl: { env: 'FACTEUR_PEPPOL_SMP_URL', default: '', doc: 'Base URL of one SMP asked for every receiver, bypassing the SML/BDXL lookup: for local tests only.', parse: optionalUrl('http:', 'https:') },
 } satisfies Record<string, Setting<unknown>>
 
 type Settings = typeof settings
