@@ -20,6 +20,8 @@ import { parseAddress, parseParticipant } from './participants.js'
 import { directoryRoutes } from './directory-routes.js'
 import { smpRoutes } from './smp-routes.js'
 import type { SmpPublisher } from '../peppol/smp-publisher.js'
+import type { PeppolIdentity } from '../peppol/pki.js'
+import { as4Routes } from './as4-routes.js'
 import { lifecycleRoutes } from './lifecycle-routes.js'
 import { operationsRoutes } from './operations-routes.js'
 import { dashboardRoutes } from './dashboard-routes.js'
@@ -35,6 +37,8 @@ export type GatewayDeps = {
   observe?: { readinessDetails(): Promise<Record<string, unknown>>; metrics(): Promise<string> }
   /** The hub's own SMP (Peppol on with an SMP key): serves `/smp/…`; absent: no SMP routes. */
   smp?: SmpPublisher | null
+  /** The hub's Peppol identity (Peppol on): serves `POST /as4`; absent: no AS4 endpoint. */
+  peppol?: PeppolIdentity | null
 }
 
 type Authed = Request & { principal: Principal }
@@ -43,7 +47,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 const send = (res: Response, p: Problem) => res.status(p.status).type(problemContentType).send(JSON.stringify(p))
 
-export function createApp({ config, db, log, checks, observe, smp }: GatewayDeps): express.Express {
+export function createApp({ config, db, log, checks, observe, smp, peppol }: GatewayDeps): express.Express {
   const app = express()
   // Per process: with N gateways a key may make N times the rate (rate-limit.ts says why).
   const limiter = createRateLimiter({ ratePerSecond: config.rateLimitPerSecond, burst: config.rateLimitBurst })
@@ -281,6 +285,7 @@ export function createApp({ config, db, log, checks, observe, smp }: GatewayDeps
 
   directoryRoutes(app, { db, log, admin: auth('admin'), send, checkEndpoint: checkEndpointAllowed })
   if (smp) smpRoutes(app, { smp, send })
+  if (peppol) as4Routes(app, { config, db, log, peppol })
   keyRoutes(app, { db, log, graceSeconds: config.keyRotationGraceSeconds, any: auth('any'), admin: auth('admin'), send })
   sellerRoutes(app, { db, log, admin: auth('admin'), send })
   auditRoutes(app, { db, admin: auth('admin'), send })

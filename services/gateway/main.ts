@@ -24,9 +24,9 @@ export async function startGateway(deps: Deps, extraChecks: Running['ready'][] =
   const peppol = peppolIdentityFromConfig(config)
   const smp = smpPublisherFromConfig(config, db, peppol)
   if (!peppol) log.info('Peppol is off: set FACTEUR_PEPPOL_SEAT_ID and the key settings to turn it on (README "Peppol"; `npx facteur pki dev` makes test keys)')
-  else log.info({ seatId: peppol.seatId, smp: smp ? '/smp' : null, smlZone: peppol.smlZone }, smp ? 'Peppol identity loaded; the hub serves its SMP at /smp' : 'Peppol identity loaded; no SMP published (FACTEUR_PEPPOL_AS4_URL or FACTEUR_PEPPOL_SMP_KEYSTORE unset)')
+  else log.info({ seatId: peppol.seatId, smp: smp ? '/smp' : null, smlZone: peppol.smlZone }, smp ? 'Peppol on: AS4 messages received at POST /as4, the hub\'s SMP at /smp' : 'Peppol on: AS4 messages received at POST /as4; no SMP published (FACTEUR_PEPPOL_AS4_URL or FACTEUR_PEPPOL_SMP_KEYSTORE unset)')
   const app = createApp({
-    config, db, log, smp,
+    config, db, log, smp, peppol,
     checks: {
       ...infraChecks(deps),
       // The relay's own failure first (it says why); else a backlog too old means events are not getting out.

@@ -1,0 +1,114 @@
+// Corner 3 on the real pipeline: another access point (Facteur's own AS4 sender, as the peer POP000002) pushes
+// a user message to the hub's POST /as4; the hub answers a signed receipt only once the document is stored,
+// and the document goes the whole way (ingest, validation, routing to the participant that receives it,
+// delivery). A duplicate MessageId gets the same receipt and is not processed twice; refusals are ebMS errors.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { readdir, readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { dropFolder, fixture, hub, randomSiret, registerParticipant, waitForStatus, withBuyerAddress, withDb } from './helpers.js'
+import { createApp } from '../services/gateway/app.js'
+import { loadConfig } from '../services/kit/config.js'
+import { createDb, type Db } from '../services/kit/db.js'
+import { createLogger } from '../services/kit/log.js'
+import { createDevPki, writeDevPki, peppolIdentityFromConfig, type DevPki } from '../services/peppol/pki.js'
+import { buildUserMessage, newMessageId, type UserMessage } from '../services/peppol/as4-message.js'
+import { readAnswer } from '../services/peppol/as4-inbound.js'
+import { wrap } from '../services/peppol/sbdh.js'
+import { documentTypeId, processId, type PeppolId } from '../services/peppol/identifiers.js'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+
+const documentType = documentTypeId('ubl-invoice', 'urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0')
+const process = processId('urn:fdc:peppol.eu:2017:poacc:billing:01:1.0')
+const seller: PeppolId = { scheme: 'iso6523-actorid-upis', value: '0009:73282932000074' }
+
+let pki: DevPki
+let stranger: DevPki
+let dir: string
+let db: Db
+let server: Server
+let url: string
+let recipient: PeppolId
+let inbox: string
+
+beforeAll(async () => {
+  [pki, stranger] = await Promise.all([createDevPki(), createDevPki()])
+  dir = mkdtempSync(join(tmpdir(), 'facteur-as4-'))
+  const files = writeDevPki(pki, join(dir, 'pki'))
+  const h = hub()
+  const config = loadConfig({
+    FACTEUR_KAFKA_BROKERS: h.kafkaBrokers, FACTEUR_SCHEMA_REGISTRY_URL: h.registryUrl, DATABASE_URL: h.databaseUrl, FACTEUR_TOPIC_PREFIX: h.topicPrefix,
+    FACTEUR_PEPPOL_SEAT_ID: pki.ap.name, FACTEUR_PEPPOL_CERT: files.entries[pki.ap.name]!.chain, FACTEUR_PEPPOL_KEY: files.entries[pki.ap.name]!.key,
+    FACTEUR_PEPPOL_AP_CA: files.apCa, FACTEUR_PEPPOL_SMP_CA: files.smpCa,
+  })
+  db = createDb(h.databaseUrl, { max: 4, application: 'peppol-as4-test' })
+  const app = createApp({ config, db, log: createLogger('silent'), checks: {}, peppol: peppolIdentityFromConfig(config) })
+  server = await new Promise<Server>((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)) })
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/as4`
+  // The final recipient receives through the hub, into a drop folder.
+  const siret = randomSiret()
+  recipient = { scheme: 'iso6523-actorid-upis', value: `0009:${siret}` }
+  const folder = await dropFolder()
+  inbox = folder.dir
+  expect((await registerParticipant(recipient.value, folder.endpoint)).status).toBeLessThan(300)
+}, 120_000)
+
+afterAll(async () => {
+  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()))
+  await db?.end()
+  if (dir) rmSync(dir, { recursive: true, force: true })
+})
+
+const message = (over: Partial<UserMessage> = {}): UserMessage => ({
+  messageId: newMessageId(), conversationId: 'c-1', timestamp: new Date(), from: pki.peer.name, to: pki.ap.name,
+  process, documentType, originalSender: seller, finalRecipient: recipient, ...over,
+})
+
+async function send(m: UserMessage, invoice: Buffer, from = pki.peer) {
+  const sbdh = Buffer.from(wrap({ sender: m.originalSender, receiver: m.finalRecipient, documentType, process, countryC1: 'FR', instanceId: m.messageId, createdAt: new Date() }, invoice))
+  const built = await buildUserMessage(m, sbdh, { key: from.privateKey, certificate: from.certificate.der }, pki.ap.certificate.der)
+  const post = async () => {
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': built.contentType }, body: built.body })
+    return { status: res.status, body: Buffer.from(await res.arrayBuffer()) }
+  }
+  return { built, post }
+}
+
+describe('AS4 into the pipeline (corner 3)', () => {
+  it('stores, answers a signed receipt, and delivers the document to the participant; a duplicate is answered with the same receipt', async () => {
+    const invoice = withBuyerAddress(await fixture('ubl-invoice.xml'), '21750001600019', recipient.value.slice(5))
+    const m = message()
+    const { built, post } = await send(m, invoice)
+    const first = await post()
+    expect(first.status).toBe(200)
+    expect(readAnswer(first.body, { messageId: m.messageId, references: built.references }, pki.ap.certificate.der)).toMatchObject({ kind: 'receipt', refToMessageId: m.messageId })
+    const row = await withDb(async (c) => (await c.query('SELECT document_id, from_seat FROM as4_received WHERE message_id = $1', [m.messageId])).rows[0])
+    expect(row).toMatchObject({ from_seat: pki.peer.name })
+
+    const again = await post()
+    expect(again.body.equals(first.body)).toBe(true)
+    expect(await withDb(async (c) => Number((await c.query('SELECT count(*) FROM as4_received WHERE message_id = $1', [m.messageId])).rows[0].count))).toBe(1)
+
+    const doc = await waitForStatus(row.document_id, ['MISE_A_DISPOSITION', 'REJETEE', 'ECHEC_DISTRIBUTION'], 90_000, hub().adminKey)
+    expect(doc.status).toBe('MISE_A_DISPOSITION')
+    const delivered = await readdir(inbox)
+    expect(delivered.length).toBe(1)
+    expect((await readFile(join(inbox, delivered[0]!), 'utf8'))).toContain(recipient.value.slice(5))
+  })
+
+  it('refuses, with the ebMS error a sender can act on: a recipient not served here, an untrusted sender, an inconsistent envelope', async () => {
+    const invoice = await fixture('ubl-invoice.xml')
+    const expectError = async (m: UserMessage, code: string, text: string, from = pki.peer, body = invoice) => {
+      const { built, post } = await send(m, body, from)
+      const answer = readAnswer((await post()).body, { messageId: m.messageId, references: built.references }, pki.ap.certificate.der)
+      expect(answer).toMatchObject({ kind: 'error', errors: [{ code, shortDescription: expect.any(String), detail: expect.stringContaining(text) }] })
+      if (answer.kind === 'error') expect(`${answer.errors[0]!.shortDescription} ${answer.errors[0]!.detail}`).toContain(text)
+      expect(await withDb(async (c) => (await c.query('SELECT 1 FROM as4_received WHERE message_id = $1', [m.messageId])).rows.length)).toBe(0)
+    }
+    await expectError(message({ finalRecipient: { scheme: 'iso6523-actorid-upis', value: `0009:${randomSiret()}` } }), 'EBMS:0004', 'does not receive through this access point')
+    await expectError(message({ from: stranger.peer.name }), 'EBMS:0101', 'not trusted', stranger.peer)
+    await expectError(message({ to: 'POP999999' }), 'EBMS:0003', 'not to this access point')
+  })
+})
