@@ -5,14 +5,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { Server } from 'node:http'
+import { createServer, type Server } from 'node:http'
+import { randomUUID, createHash } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
 import { dropFolder, fixture, hub, randomSiret, registerParticipant, waitForStatus, withBuyerAddress, withDb } from './helpers.js'
 import { createApp } from '../services/gateway/app.js'
 import { loadConfig } from '../services/kit/config.js'
 import { createDb, type Db } from '../services/kit/db.js'
 import { createLogger } from '../services/kit/log.js'
-import { createDevPki, writeDevPki, peppolIdentityFromConfig, type DevPki } from '../services/peppol/pki.js'
+import { createDevPki, writeDevPki, peppolIdentityFromConfig, checkChain, type DevPki, type WrittenPki } from '../services/peppol/pki.js'
+import { smpPublisherFromConfig, PEPPOL_BIS_BILLING } from '../services/peppol/smp-publisher.js'
+import { createSmpClient } from '../services/peppol/smp-client.js'
+import { peppolChannel } from '../services/forwarder/channels/peppol.js'
 import { buildUserMessage, newMessageId, type UserMessage } from '../services/peppol/as4-message.js'
 import { readAnswer } from '../services/peppol/as4-inbound.js'
 import { wrap } from '../services/peppol/sbdh.js'
@@ -32,21 +36,38 @@ let server: Server
 let url: string
 let recipient: PeppolId
 let inbox: string
+let files: WrittenPki
+let smpUrl: string
+
+/** The settings of a hub whose access point is `seat` (POP000001 this file's receiving hub, POP000002 the peer). */
+const settings = (seat: string) => {
+  const h = hub()
+  return {
+    FACTEUR_KAFKA_BROKERS: h.kafkaBrokers, FACTEUR_SCHEMA_REGISTRY_URL: h.registryUrl, DATABASE_URL: h.databaseUrl, FACTEUR_TOPIC_PREFIX: h.topicPrefix,
+    FACTEUR_PEPPOL_SEAT_ID: seat, FACTEUR_PEPPOL_CERT: files.entries[seat]!.chain, FACTEUR_PEPPOL_KEY: files.entries[seat]!.key,
+    FACTEUR_PEPPOL_AP_CA: files.apCa, FACTEUR_PEPPOL_SMP_CA: files.smpCa,
+  }
+}
 
 beforeAll(async () => {
   [pki, stranger] = await Promise.all([createDevPki(), createDevPki()])
   dir = mkdtempSync(join(tmpdir(), 'facteur-as4-'))
-  const files = writeDevPki(pki, join(dir, 'pki'))
+  files = writeDevPki(pki, join(dir, 'pki'))
   const h = hub()
+  // Listening first: the hub publishes its own AS4 URL in its SMP.
+  server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  url = `${base}/as4`
+  smpUrl = `${base}/smp`
   const config = loadConfig({
-    FACTEUR_KAFKA_BROKERS: h.kafkaBrokers, FACTEUR_SCHEMA_REGISTRY_URL: h.registryUrl, DATABASE_URL: h.databaseUrl, FACTEUR_TOPIC_PREFIX: h.topicPrefix,
-    FACTEUR_PEPPOL_SEAT_ID: pki.ap.name, FACTEUR_PEPPOL_CERT: files.entries[pki.ap.name]!.chain, FACTEUR_PEPPOL_KEY: files.entries[pki.ap.name]!.key,
-    FACTEUR_PEPPOL_AP_CA: files.apCa, FACTEUR_PEPPOL_SMP_CA: files.smpCa,
+    ...settings(pki.ap.name), FACTEUR_PEPPOL_AS4_URL: url,
+    FACTEUR_PEPPOL_SMP_KEYSTORE: files.entries[pki.smp.name]!.p12, FACTEUR_PEPPOL_SMP_KEYSTORE_PASSWORD: files.entries[pki.smp.name]!.password,
   })
   db = createDb(h.databaseUrl, { max: 4, application: 'peppol-as4-test' })
-  const app = createApp({ config, db, log: createLogger('silent'), checks: {}, peppol: peppolIdentityFromConfig(config) })
-  server = await new Promise<Server>((resolve) => { const s = app.listen(0, '127.0.0.1', () => resolve(s)) })
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/as4`
+  const peppol = peppolIdentityFromConfig(config)
+  const app = createApp({ config, db, log: createLogger('silent'), checks: {}, peppol, smp: smpPublisherFromConfig(config, db, peppol) })
+  server.on('request', app)
   // The final recipient receives through the hub, into a drop folder.
   const siret = randomSiret()
   recipient = { scheme: 'iso6523-actorid-upis', value: `0009:${siret}` }
@@ -110,5 +131,38 @@ describe('AS4 into the pipeline (corner 3)', () => {
     await expectError(message({ finalRecipient: { scheme: 'iso6523-actorid-upis', value: `0009:${randomSiret()}` } }), 'EBMS:0004', 'does not receive through this access point')
     await expectError(message({ from: stranger.peer.name }), 'EBMS:0101', 'not trusted', stranger.peer)
     await expectError(message({ to: 'POP999999' }), 'EBMS:0003', 'not to this access point')
+  })
+
+  it('corner 2: the forwarder\'s Peppol channel finds the receiver in its SMP, sends, and keeps the signed receipt; the receiver\'s pipeline takes the document', async () => {
+    const siret = randomSiret()
+    const folder = await dropFolder()
+    expect((await registerParticipant(`0009:${siret}`, folder.endpoint)).status).toBeLessThan(300)
+    // A Peppol BIS Billing 3.0 invoice: its CustomizationID and ProfileID make the document type and process ids.
+    const invoice = Buffer.from(withBuyerAddress(await fixture('ubl-invoice.xml'), '21750001600019', siret).toString('utf8')
+      .replace(/<cbc:CustomizationID>[^<]*<\/cbc:CustomizationID>/, `<cbc:CustomizationID>${PEPPOL_BIS_BILLING}</cbc:CustomizationID><cbc:ProfileID>urn:fdc:peppol.eu:2017:poacc:billing:01:1.0</cbc:ProfileID>`))
+    // The sending hub's own record of the document (as4_sent refers to it).
+    const documentId = randomUUID()
+    await withDb((c) => c.query(`INSERT INTO documents (id, partner_id, content_type, payload, size_bytes, sha256) SELECT $1, id, 'application/xml', $2, $3, $4 FROM partners WHERE name = 'demo'`,
+      [documentId, invoice, invoice.length, createHash('sha256').update(invoice).digest('hex')]))
+
+    const peer = peppolIdentityFromConfig(loadConfig(settings(pki.peer.name)))!
+    const smp = createSmpClient({ smlZone: 'unused.test', smpUrl, resolveNaptr: async () => [], trust: (der) => { const c = checkChain(der, peer.smpCAs); return c.ok ? { ok: true } : { ok: false, reason: c.message } } })
+    const channel = peppolChannel({ db, peppol: peer, smp, http: { timeoutMs: 15_000, allowedHosts: ['127.0.0.1'] } })
+    const outcome = await channel(new URL('peppol:'), { documentId, contentType: 'application/xml', bytes: invoice })
+    expect(outcome).toMatchObject({ outcome: 'delivered', detail: expect.stringContaining(`from ${pki.ap.name}`) })
+    const sent = await withDb(async (c) => (await c.query('SELECT message_id, to_seat, receipt FROM as4_sent WHERE document_id = $1', [documentId])).rows[0])
+    expect(sent).toMatchObject({ message_id: `${documentId}@facteur`, to_seat: pki.ap.name })
+    expect(sent.receipt.toString()).toContain('NonRepudiationInformation')
+    const received = await withDb(async (c) => (await c.query('SELECT document_id FROM as4_received WHERE message_id = $1', [`${documentId}@facteur`])).rows[0])
+    expect(received).toBeDefined()
+    // A retry of the same delivery repeats the MessageId: the receiver answers its first receipt, processes nothing new.
+    expect(await channel(new URL('peppol:'), { documentId, contentType: 'application/xml', bytes: invoice })).toMatchObject({ outcome: 'delivered' })
+    expect(await withDb(async (c) => Number((await c.query('SELECT count(*) FROM as4_received WHERE message_id = $1', [`${documentId}@facteur`])).rows[0].count))).toBe(1)
+    const doc = await waitForStatus(received.document_id, ['MISE_A_DISPOSITION', 'REJETEE', 'ECHEC_DISTRIBUTION'], 90_000, hub().adminKey)
+    expect({ status: doc.status, findings: doc.findings?.filter((f: { severity: string }) => f.severity === 'fatal') }).toMatchObject({ status: 'MISE_A_DISPOSITION' })
+
+    // A participant the receiver's SMP does not know fails at once, with the reason.
+    const unknown = Buffer.from(invoice.toString('utf8').split(siret).join(randomSiret()))
+    expect(await channel(new URL('peppol:'), { documentId, contentType: 'application/xml', bytes: unknown })).toMatchObject({ outcome: 'failed', detail: expect.stringContaining('404') })
   })
 })

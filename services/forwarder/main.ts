@@ -9,6 +9,10 @@ import type { Deps } from '../kit/deps.js'
 import { FacteurError } from '../kit/errors.js'
 import { httpChannel } from './channels/http.js'
 import { dropFolderChannel } from './channels/drop-folder.js'
+import { peppolChannel } from './channels/peppol.js'
+import { peppolIdentityFromConfig, checkChain } from '../peppol/pki.js'
+import { createSmpClient } from '../peppol/smp-client.js'
+import { dnsNaptrResolver } from '../peppol/bdxl.js'
 import { addJob } from './store.js'
 import { startDeliveryRunner } from './runner.js'
 
@@ -47,7 +51,16 @@ export async function startForwarder(deps: Deps): Promise<Running> {
   if (config.deliveryLeaseMs <= config.deliveryTimeoutMs) {
     throw new FacteurError('CONFIG_INVALID', `FACTEUR_DELIVERY_LEASE_MS=${config.deliveryLeaseMs} must exceed FACTEUR_DELIVERY_TIMEOUT_MS=${config.deliveryTimeoutMs} (a job is leased for the whole attempt)`)
   }
-  const channels = { http: httpChannel({ timeoutMs: config.deliveryTimeoutMs, allowedHosts: config.deliveryAllowedHosts }), file: dropFolderChannel(config.dropRoot) }
+  const http = { timeoutMs: config.deliveryTimeoutMs, allowedHosts: config.deliveryAllowedHosts }
+  const peppol = peppolIdentityFromConfig(config)
+  const smp = peppol && createSmpClient({
+    smlZone: peppol.smlZone, smpUrl: peppol.smpUrl, resolveNaptr: dnsNaptrResolver(),
+    trust: (der) => { const c = checkChain(der, peppol.smpCAs, new Date(), { usage: 'smp' }); return c.ok ? { ok: true } : { ok: false, reason: c.message } },
+  })
+  const channels = {
+    http: httpChannel(http), file: dropFolderChannel(config.dropRoot),
+    peppol: peppol && smp ? peppolChannel({ db: deps.db, peppol, smp, http }) : null,
+  }
   const runner = startDeliveryRunner({
     db: deps.db, log: deps.log.child({ service: 'forwarder' }), channels, topicPrefix: config.topicPrefix,
     concurrency: config.deliveryConcurrency, perEndpoint: config.deliveryPerEndpoint, leaseMs: config.deliveryLeaseMs,

@@ -29,7 +29,7 @@ export const startRouting = (deps: Deps) => runConsumer(deps, {
     const route = resolveRoute(keys, {
       structure: await findStructure(deps.db, buyerSiret(keys)?.siret ?? null),
       recipient: await findRecipient(deps.db, buyerAddress(keys)),
-    })
+    }, { peppol: Boolean(deps.config.peppolSeatId) })
     const year = Number(keys.issueDate.slice(0, 4)) || 0
     const registration = await registerInvoice(deps.db, event.documentId, { seller: sellerKey(keys, event.partnerId), number: keys.invoiceNumber.trim(), year }, route.ok)
     if (registration.outcome === 'duplicate') {

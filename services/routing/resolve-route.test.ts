@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { buyerAddress, buyerSiret, resolveRoute, senderAllowed, MAILBOX_ENDPOINT, type Structure } from './resolve-route.js'
+import { buyerAddress, buyerSiret, resolveRoute, senderAllowed, MAILBOX_ENDPOINT, PEPPOL_ENDPOINT, type Structure } from './resolve-route.js'
 import type { DocumentKeys } from '../../schemas/events.js'
 
 type Buyer = Partial<Pick<DocumentKeys['buyer'], 'endpoint' | 'legalId'>>
@@ -29,6 +29,17 @@ describe('B2B: by the buyer electronic address (BT-49)', () => {
   test('a registered buyer is routed to its endpoint', () => {
     expect(resolveRoute(keys({ endpoint: { scheme: '0088', value: '5790000435975' } }), { structure: null, recipient: partner }))
       .toEqual({ ok: true, recipient: { ...partner, serviceCode: null } })
+  })
+
+  test('with Peppol on, a buyer this hub does not serve is sent over the network; local recipients and structures first', () => {
+    const peppol = { peppol: true }
+    expect(resolveRoute(keys({ endpoint: { scheme: '0088', value: '5790000435975' } }), { structure: null, recipient: null }, peppol))
+      .toEqual({ ok: true, recipient: { address: '0088:5790000435975', name: 'Peppol participant 0088:5790000435975', endpoint: PEPPOL_ENDPOINT, serviceCode: null } })
+    expect(resolveRoute(keys({ endpoint: { scheme: '0088', value: '5790000435975' } }), { structure: null, recipient: partner }, peppol))
+      .toEqual({ ok: true, recipient: { ...partner, serviceCode: null } })
+    expect(resolveRoute(keys(atSiret), { structure: structure(), recipient: null }, peppol)).toMatchObject({ ok: true, recipient: { endpoint: 'file:///srv/mairie' } })
+    // Not a Peppol participant id (an EAS code like EM, not four digits): still A_RECYCLER.
+    expect(reasons(resolveRoute(keys({ endpoint: { scheme: 'EM', value: 'a@b.c' } }), { structure: null, recipient: null }, peppol))).toEqual([['RECIPIENT_UNKNOWN', 'BT-49']])
   })
 
   test('an unknown address is A_RECYCLER naming BT-49', () => {

@@ -19,6 +19,8 @@ export type Route = { ok: true; recipient: Target } | { ok: false; reasons: Rout
 
 /** Documents of a structure without an endpoint wait in the hub for the structure to fetch them. */
 export const MAILBOX_ENDPOINT = 'mailbox:'
+/** A recipient on the Peppol network: the forwarder finds its access point by SMP lookup (forwarder/channels/peppol.ts). */
+export const PEPPOL_ENDPOINT = 'peppol:'
 
 const SIRET_SCHEME = '0009'
 
@@ -76,10 +78,16 @@ export function routeToStructure(keys: DocumentKeys, structure: Structure, field
  * The route of a valid document, given what the directory holds for its buyer: the public structure of its
  * SIRET (if any) and the B2B recipient registered at its electronic address (if any).
  */
-export function resolveRoute(keys: DocumentKeys, found: { structure: Structure | null; recipient: Recipient | null }): Route {
+export function resolveRoute(keys: DocumentKeys, found: { structure: Structure | null; recipient: Recipient | null }, options: { peppol?: boolean } = {}): Route {
   const siret = buyerSiret(keys)
   if (siret && found.structure) return routeToStructure(keys, found.structure, siret.field)
   if (found.recipient) return { ok: true, recipient: { ...found.recipient, serviceCode: null } }
+  // Not a recipient of this hub: with Peppol on, a buyer with a Peppol participant id (ICD:value) is sent to over
+  // the network; whether it is registered there is the SMP's answer, given at delivery.
+  const peppolAddress = buyerAddress(keys)
+  if (options.peppol && peppolAddress && /^\d{4}:\S+$/.test(peppolAddress)) {
+    return { ok: true, recipient: { address: peppolAddress, name: `Peppol participant ${peppolAddress}`, endpoint: PEPPOL_ENDPOINT, serviceCode: null } }
+  }
   if (siret) {
     return { ok: false, reasons: [{ code: 'RECIPIENT_UNKNOWN', field: siret.field, message: `the SIRET ${siret.siret} (${siret.field}) is neither a public structure of the directory nor a registered recipient; correct the buyer identifier and resubmit` }] }
   }

@@ -32,40 +32,54 @@ const pinnedLookup = (addresses: { address: string; family: number }[]): LookupF
   else cb(null, addresses[0]!.address, addresses[0]!.family)
 }
 
-export const httpChannel = ({ timeoutMs, allowedHosts, resolve = systemResolve }: HttpChannelOptions): Channel => async (endpoint, delivery) => {
-  const checked = await checkHost(hostOf(endpoint), { allowedHosts }, resolve)
+export type Posted =
+  | { ok: true; status: number; body: Buffer; contentType: string }
+  | { ok: false; outcome: 'retry-later' | 'failed'; detail: string }
+
+/**
+ * One POST through the SSRF guard: the host checked and pinned, no redirects, a deadline, and at most
+ * `maxResponseBytes` of the answer kept. Transport failures are outcomes, not throws.
+ */
+export async function postChecked(endpoint: URL, request: { headers: Record<string, string>; body: Buffer }, options: HttpChannelOptions & { maxResponseBytes: number }): Promise<Posted> {
+  const checked = await checkHost(hostOf(endpoint), { allowedHosts: options.allowedHosts }, options.resolve ?? systemResolve)
   // Permanent: retrying cannot make a forbidden destination allowed; the operator fixes the endpoint or the list.
-  if (!checked.ok) return { outcome: 'failed', detail: `refused before connecting: ${checked.reason}` }
+  if (!checked.ok) return { ok: false, outcome: 'failed', detail: `refused before connecting: ${checked.reason}` }
   const client = endpoint.protocol === 'https:' ? https : http
-  return new Promise<DeliveryOutcome>((resolveOutcome) => {
+  return new Promise<Posted>((resolveOutcome) => {
     let settled = false
-    const done = (o: DeliveryOutcome) => { if (!settled) { settled = true; clearTimeout(timer); resolveOutcome(o) } }
+    const done = (o: Posted) => { if (!settled) { settled = true; clearTimeout(timer); resolveOutcome(o) } }
     const req = client.request(endpoint, {
       method: 'POST',
-      headers: {
-        'content-type': delivery.contentType, 'content-length': String(delivery.bytes.length),
-        'x-facteur-document-id': delivery.documentId, 'idempotency-key': delivery.name ?? delivery.documentId,
-        ...(delivery.traceparent ? { traceparent: delivery.traceparent } : {}),
-      },
+      headers: { ...request.headers, 'content-length': String(request.body.length) },
       lookup: pinnedLookup(checked.addresses),
       agent: false,
     }, (res) => {
       const chunks: Buffer[] = []
       let size = 0
-      res.on('data', (c: Buffer) => { if (size < 300) { chunks.push(c); size += c.length } })
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8').slice(0, 300)
-        const status = res.statusCode ?? 0
-        done({ outcome: classifyStatus(status), detail: `HTTP ${status}${text ? `: ${text}` : ''}` } as DeliveryOutcome)
-      })
-      res.on('error', (error) => done({ outcome: 'retry-later', detail: `the answer was cut off: ${error.message}` }))
+      res.on('data', (c: Buffer) => { if (size < options.maxResponseBytes) { chunks.push(c); size += c.length } })
+      res.on('end', () => done({ ok: true, status: res.statusCode ?? 0, body: Buffer.concat(chunks).subarray(0, options.maxResponseBytes), contentType: String(res.headers['content-type'] ?? '') }))
+      res.on('error', (error) => done({ ok: false, outcome: 'retry-later', detail: `the answer was cut off: ${error.message}` }))
     })
     const timer = setTimeout(() => {
-      done({ outcome: 'retry-later', detail: `no answer within ${timeoutMs} ms` })
+      done({ ok: false, outcome: 'retry-later', detail: `no answer within ${options.timeoutMs} ms` })
       req.destroy()
-    }, timeoutMs)
+    }, options.timeoutMs)
     // ECONNREFUSED, ECONNRESET, TLS errors: the endpoint may come back.
-    req.on('error', (error: Error & { code?: string }) => done({ outcome: 'retry-later', detail: `${error.code ?? 'error'}: ${error.message}` }))
-    req.end(delivery.bytes)
+    req.on('error', (error: Error & { code?: string }) => done({ ok: false, outcome: 'retry-later', detail: `${error.code ?? 'error'}: ${error.message}` }))
+    req.end(request.body)
   })
+}
+
+export const httpChannel = (options: HttpChannelOptions): Channel => async (endpoint, delivery) => {
+  const posted = await postChecked(endpoint, {
+    headers: {
+      'content-type': delivery.contentType,
+      'x-facteur-document-id': delivery.documentId, 'idempotency-key': delivery.name ?? delivery.documentId,
+      ...(delivery.traceparent ? { traceparent: delivery.traceparent } : {}),
+    },
+    body: delivery.bytes,
+  }, { ...options, maxResponseBytes: 300 })
+  if (!posted.ok) return { outcome: posted.outcome, detail: posted.detail }
+  const text = posted.body.toString('utf8').slice(0, 300)
+  return { outcome: classifyStatus(posted.status), detail: `HTTP ${posted.status}${text ? `: ${text}` : ''}` } as DeliveryOutcome
 }
