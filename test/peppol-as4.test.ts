@@ -105,8 +105,9 @@ describe('AS4 into the pipeline (corner 3)', () => {
     const first = await post()
     expect(first.status).toBe(200)
     expect(readAnswer(first.body, { messageId: m.messageId, references: built.references }, pki.ap.certificate.der)).toMatchObject({ kind: 'receipt', refToMessageId: m.messageId })
-    const row = await withDb(async (c) => (await c.query('SELECT document_id, from_seat FROM as4_received WHERE message_id = $1', [m.messageId])).rows[0])
-    expect(row).toMatchObject({ from_seat: pki.peer.name })
+    const row = await withDb(async (c) => (await c.query('SELECT document_id, from_seat, document_type, process, original_sender, final_recipient, country_c1, country_c4 FROM as4_received WHERE message_id = $1', [m.messageId])).rows[0])
+    // What the monthly Peppol reports will count is recorded with the message.
+    expect(row).toMatchObject({ from_seat: pki.peer.name, document_type: documentType.value, process: process.value, original_sender: seller.value, final_recipient: recipient.value, country_c1: 'FR', country_c4: 'FR' })
 
     const again = await post()
     expect(again.body.equals(first.body)).toBe(true)
@@ -150,8 +151,8 @@ describe('AS4 into the pipeline (corner 3)', () => {
     const channel = peppolChannel({ db, peppol: peer, smp, http: { timeoutMs: 15_000, allowedHosts: ['127.0.0.1'] } })
     const outcome = await channel(new URL('peppol:'), { documentId, contentType: 'application/xml', bytes: invoice })
     expect(outcome).toMatchObject({ outcome: 'delivered', detail: expect.stringContaining(`from ${pki.ap.name}`) })
-    const sent = await withDb(async (c) => (await c.query('SELECT message_id, to_seat, receipt FROM as4_sent WHERE document_id = $1', [documentId])).rows[0])
-    expect(sent).toMatchObject({ message_id: `${documentId}@facteur`, to_seat: pki.ap.name })
+    const sent = await withDb(async (c) => (await c.query('SELECT message_id, to_seat, receipt, original_sender, final_recipient, country_c1, country_c4 FROM as4_sent WHERE document_id = $1', [documentId])).rows[0])
+    expect(sent).toMatchObject({ message_id: `${documentId}@facteur`, to_seat: pki.ap.name, original_sender: '0009:73282932000074', final_recipient: `0009:${siret}`, country_c1: 'FR', country_c4: 'FR' })
     expect(sent.receipt.toString()).toContain('NonRepudiationInformation')
     const received = await withDb(async (c) => (await c.query('SELECT document_id FROM as4_received WHERE message_id = $1', [`${documentId}@facteur`])).rows[0])
     expect(received).toBeDefined()

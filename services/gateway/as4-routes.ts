@@ -12,7 +12,7 @@ import { enqueue } from '../kit/outbox.js'
 import { continueTrace, formatTraceparent, TRACEPARENT } from '../kit/trace.js'
 import { checkChain, type PeppolIdentity } from '../peppol/pki.js'
 import { ebmsErrors, errorXml, readUserMessage, receiptXml, type EbmsError } from '../peppol/as4-inbound.js'
-import { unwrap } from '../peppol/sbdh.js'
+import { partyCountry, unwrap } from '../peppol/sbdh.js'
 import { formatId, sameParticipant } from '../peppol/identifiers.js'
 import { checkDeposit } from './deposit.js'
 
@@ -82,8 +82,10 @@ export function as4Routes(app: Express, { config, db, log, peppol }: { config: C
         eventId: `${id}:received`, documentId: id, partnerId: partner.id, contentType: 'application/xml',
         sizeBytes: deposit.sizeBytes, sha256: deposit.sha256, receivedAt: receivedAt.getTime(),
       }, { [TRACEPARENT]: traceparent })
-      await tx.query('INSERT INTO as4_received (message_id, from_seat, document_id, receipt, sender_cert, message) VALUES ($1, $2, $3, $4, $5, $6)',
-        [m.messageId, m.from, id, receipt, received.senderCertificate, body])
+      await tx.query(`INSERT INTO as4_received (message_id, from_seat, document_id, receipt, sender_cert, message, document_type, process, original_sender, final_recipient, country_c1, country_c4)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+      [m.messageId, m.from, id, receipt, received.senderCertificate, body, m.documentType.value, m.process.value, m.originalSender.value.toLowerCase(),
+        m.finalRecipient.value.toLowerCase(), env.countryC1, partyCountry(business.document, business.syntax, 'buyer')])
       return { receipt, documentId: id }
     })
     log.info({ messageId: m.messageId, from: m.from, documentId: stored.documentId, finalRecipient: m.finalRecipient.value }, stored.documentId ? 'AS4 message accepted' : 'AS4 duplicate answered with its first receipt')

@@ -132,10 +132,11 @@ export function unwrap(xml: Buffer | string): Unwrapped {
   }
 }
 
-const countryPaths: Record<Syntax, string> = {
-  'ubl-invoice': '/*/cac:AccountingSupplierParty/cac:Party/cac:PostalAddress/cac:Country/cbc:IdentificationCode',
-  'ubl-creditnote': '/*/cac:AccountingSupplierParty/cac:Party/cac:PostalAddress/cac:Country/cbc:IdentificationCode',
-  cii: '/rsm:CrossIndustryInvoice/rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeAgreement/ram:SellerTradeParty/ram:PostalTradeAddress/ram:CountryID',
+const ublParty = (role: 'AccountingSupplierParty' | 'AccountingCustomerParty') => `/*/cac:${role}/cac:Party/cac:PostalAddress/cac:Country/cbc:IdentificationCode`
+const ciiParty = (role: 'SellerTradeParty' | 'BuyerTradeParty') => `/rsm:CrossIndustryInvoice/rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeAgreement/ram:${role}/ram:PostalTradeAddress/ram:CountryID`
+const countryPaths: Record<'seller' | 'buyer', Record<Syntax, string>> = {
+  seller: { 'ubl-invoice': ublParty('AccountingSupplierParty'), 'ubl-creditnote': ublParty('AccountingSupplierParty'), cii: ciiParty('SellerTradeParty') },
+  buyer: { 'ubl-invoice': ublParty('AccountingCustomerParty'), 'ubl-creditnote': ublParty('AccountingCustomerParty'), cii: ciiParty('BuyerTradeParty') },
 }
 const docNs = {
   cac: 'urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2',
@@ -144,14 +145,17 @@ const docNs = {
   ram: 'urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100',
 }
 
-/** The seller's country (BT-40), which is C1's country for COUNTRY_C1; null when the document has none. */
-export function sellerCountry(document: Buffer | string, syntax: Syntax): string | null {
+/** The seller's (BT-40) or buyer's (BT-55) country code; null when the document has none. */
+export function partyCountry(document: Buffer | string, syntax: Syntax, party: 'seller' | 'buyer'): string | null {
   const doc = typeof document === 'string' ? XmlDocument.fromString(document) : XmlDocument.fromBuffer(document)
   try {
-    const node = doc.get(countryPaths[syntax], docNs)
+    const node = doc.get(countryPaths[party][syntax], docNs)
     const code = node instanceof XmlElement ? node.content.trim().toUpperCase() : ''
     return /^[A-Z]{2}$/.test(code) ? code : null
   } finally {
     doc.dispose()
   }
 }
+
+/** The seller's country (BT-40), which is C1's country for COUNTRY_C1. */
+export const sellerCountry = (document: Buffer | string, syntax: Syntax) => partyCountry(document, syntax, 'seller')

@@ -10,7 +10,7 @@ import { postChecked, type HttpChannelOptions } from './http.js'
 import { checkChain, parseCertificate, type PeppolIdentity } from '../../peppol/pki.js'
 import type { SmpClient } from '../../peppol/smp-client.js'
 import { outboundEnvelope } from '../../peppol/outbound.js'
-import { wrap } from '../../peppol/sbdh.js'
+import { partyCountry, wrap } from '../../peppol/sbdh.js'
 import { buildUserMessage } from '../../peppol/as4-message.js'
 import { readAnswer } from '../../peppol/as4-inbound.js'
 import { formatId } from '../../peppol/identifiers.js'
@@ -42,10 +42,12 @@ export const peppolChannel = ({ db, peppol, smp, http }: PeppolChannelOptions): 
     }, sbdh, { key: peppol.identity.privateKey, certificate: peppol.identity.certificate.der }, receiver.der)
     const refs = built.references.map((r) => ({ uri: r.uri, digest: r.digest.toString('base64') }))
     // Kept before it is sent: a retry after a crash mid-attempt sends these same bytes.
-    await db.query(`INSERT INTO as4_sent (message_id, document_id, to_seat, endpoint, receiver_cert, content_type, message, signed_refs) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+    await db.query(`INSERT INTO as4_sent (message_id, document_id, to_seat, endpoint, receiver_cert, content_type, message, signed_refs,
+        document_type, process, original_sender, final_recipient, country_c1, country_c4) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
       ON CONFLICT (message_id) DO UPDATE SET to_seat = EXCLUDED.to_seat, endpoint = EXCLUDED.endpoint, receiver_cert = EXCLUDED.receiver_cert,
         content_type = EXCLUDED.content_type, message = EXCLUDED.message, signed_refs = EXCLUDED.signed_refs, built_at = now()`,
-    [messageId, delivery.documentId, seat, found.endpoint.address, receiver.der, built.contentType, built.body, JSON.stringify(refs)])
+    [messageId, delivery.documentId, seat, found.endpoint.address, receiver.der, built.contentType, built.body, JSON.stringify(refs),
+      env.documentType.value, env.process.value, env.sender.value.toLowerCase(), env.receiver.value.toLowerCase(), env.countryC1, partyCountry(delivery.bytes, env.syntax, 'buyer')])
     return { contentType: built.contentType, body: built.body, references: built.references }
   })()
 

@@ -11,6 +11,15 @@ CREATE TABLE as4_received (
   receipt       text NOT NULL,
   sender_cert   bytea NOT NULL,   -- the certificate that signed the message (non-repudiation)
   message       bytea NOT NULL,   -- the SOAP envelope as received (non-repudiation of origin)
-  received_at   timestamptz NOT NULL DEFAULT now()
+  received_at   timestamptz NOT NULL DEFAULT now(),
+  -- What Peppol's monthly reports count (Transaction Statistics, End User Statistics): the document type and
+  -- process ids, the end users (C1, C4) and their countries (C1's from COUNTRY_C1, C4's from the invoice, BT-55).
+  document_type    text NOT NULL,
+  process          text NOT NULL,
+  original_sender  text NOT NULL,
+  final_recipient  text NOT NULL,
+  country_c1       text NOT NULL,
+  country_c4       text
 );
 CREATE INDEX as4_received_document ON as4_received (document_id);
+CREATE INDEX as4_received_at ON as4_received (received_at);

@@ -13,6 +13,14 @@ CREATE TABLE as4_sent (
   signed_refs    jsonb NOT NULL,   -- [{uri, digest (base64)}]: what the receipt must repeat
   receipt        bytea,            -- null until a receipt verified
   built_at       timestamptz NOT NULL DEFAULT now(),
-  receipt_at     timestamptz
+  receipt_at     timestamptz,
+  -- For Peppol's monthly reports, as in as4_received (C1's and C4's countries from the invoice, BT-40 and BT-55).
+  document_type    text NOT NULL,
+  process          text NOT NULL,
+  original_sender  text NOT NULL,
+  final_recipient  text NOT NULL,
+  country_c1       text NOT NULL,
+  country_c4       text
 );
 CREATE INDEX as4_sent_document ON as4_sent (document_id);
+CREATE INDEX as4_sent_receipt_at ON as4_sent (receipt_at);
