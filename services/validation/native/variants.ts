@@ -126,3 +126,72 @@ export function variantsOf(text: string, seed: number, count: number, syntax?: s
 }
 
 const escape = (v: string) => v.replace(/&/g, '&amp;').replace(/</g, '&lt;')
+
+// Values in other scripts' digits and with non-XML spaces, in the fields the rules check with matches(),
+// replace() and tokenize() (dates, identifiers, codes, amounts, telephone numbers …): XSD's \d is any Unicode
+// decimal digit while [0-9] is not, and \s is only the four XML spaces (not NBSP, not U+2003), so these values
+// are where a regex translation shows. A separate family with its own seeds, so that variantsOf keeps its own.
+
+/** Local names of the elements whose values the packs test with regular expressions (UBL and CII). */
+const REGEX_CHECKED = new Set([
+  'ID', 'IssueDate', 'DueDate', 'TaxPointDate', 'StartDate', 'EndDate', 'ActualDeliveryDate', 'PaymentDueDate', 'DateTimeString',
+  'CompanyID', 'EndpointID', 'GlobalID', 'URIID', 'IBANID', 'ProprietaryID', 'PaymentID', 'Telephone', 'CompleteNumber', 'ElectronicMail',
+  'ProfileID', 'Note', 'Content', 'Percent', 'RateApplicablePercent', 'InvoicedQuantity', 'CreditedQuantity', 'BilledQuantity',
+  'LineExtensionAmount', 'TaxAmount', 'PayableAmount', 'TaxExclusiveAmount', 'TaxInclusiveAmount', 'Amount', 'BaseAmount', 'PriceAmount',
+  'LineTotalAmount', 'GrandTotalAmount', 'DuePayableAmount', 'CalculatedAmount', 'BasisAmount', 'ChargeAmount',
+])
+
+const DIGIT_ZEROS = { 'Arabic-Indic': 0x0660, Devanagari: 0x0966, fullwidth: 0xff10 }
+const NBSP = '\u00A0', EM_SPACE = '\u2003'
+
+const digitsIn = (zero: number, s: string) => s.replace(/[0-9]/g, (d) => String.fromCodePoint(zero + Number(d)))
+
+/** One value change: digits of another script (all or one), or NBSP / U+2003 around or inside the value. */
+function unicodeValue(old: string, rnd: () => number): { value: string; what: string } {
+  const scripts = Object.entries(DIGIT_ZEROS)
+  const [script, zero] = scripts[Math.floor(rnd() * scripts.length)]!
+  const hasDigit = /[0-9]/.test(old)
+  const r = rnd()
+  if (hasDigit && r < 0.45) return { value: digitsIn(zero, old), what: `${script} digits` }
+  if (hasDigit && r < 0.6) {
+    const positions = [...old.matchAll(/[0-9]/g)].map((m) => m.index!)
+    const at = positions[Math.floor(rnd() * positions.length)]!
+    return { value: old.slice(0, at) + digitsIn(zero, old[at]!) + old.slice(at + 1), what: `one ${script} digit` }
+  }
+  const space = rnd() < 0.5 ? NBSP : EM_SPACE
+  const name = space === NBSP ? 'NBSP' : 'U+2003'
+  const trimmed = old.trim()
+  if (r < 0.75) return { value: trimmed + space, what: `${name} after` }
+  if (r < 0.85) return { value: space + trimmed, what: `${name} before` }
+  if (trimmed.includes(' ')) return { value: trimmed.replace(/ /g, space), what: `spaces as ${name}` }
+  const at = Math.floor(trimmed.length / 2)
+  return { value: trimmed.slice(0, at) + space + trimmed.slice(at), what: `${name} inside` }
+}
+
+/** `count` variants of `text` with 1-2 regex-checked values changed by unicodeValue, from `seed`. */
+export function unicodeVariantsOf(text: string, seed: number, count: number): Variant[] {
+  const out: Variant[] = []
+  for (let k = 0; k < count; k++) {
+    const variantSeed = seed * 1000 + 500 + k
+    const rnd = prng(variantSeed)
+    let current = text
+    const mutations: string[] = []
+    const n = 1 + Math.floor(rnd() * 2)
+    for (let j = 0; j < n; j++) {
+      // leaves of plain text: a character reference or CDATA section would not survive the change
+      const leaves = elementSpans(current).filter((s) => s.depth > 0 && s.leaf && s.closeStart > s.openEnd && s.closeStart - s.openEnd < 200 && !/[&<]/.test(current.slice(s.openEnd, s.closeStart)))
+      const checked = leaves.filter((s) => REGEX_CHECKED.has(localName(current, s)))
+      // mostly the checked fields; sometimes any value with a digit, for the rules that compute on values
+      const pool = checked.length > 0 && rnd() < 0.85 ? checked : leaves.filter((s) => /[0-9]/.test(current.slice(s.openEnd, s.closeStart)))
+      if (pool.length === 0) break
+      const s = pool[Math.floor(rnd() * pool.length)]!
+      const { value, what } = unicodeValue(current.slice(s.openEnd, s.closeStart), rnd)
+      mutations.push(`${localName(current, s)} at ${s.start}: ${what} → ${JSON.stringify(value)}`)
+      current = current.slice(0, s.openEnd) + escape(value) + current.slice(s.closeStart)
+    }
+    out.push({ seed: variantSeed, mutations, text: current })
+  }
+  return out
+}
+
+const localName = (text: string, s: Span) => /^<(?:[\w.-]+:)?([\w.-]+)/.exec(text.slice(s.start, s.openEnd))![1]!

@@ -4,6 +4,7 @@
 import type { Expr } from './ast.js'
 import type { Ctx, Fn } from './compile.js'
 import { type XNode, stringValue, ELEMENT, ATTRIBUTE } from './tree.js'
+import { xpathMatches, xpathReplace, xpathTokenize } from './xsd-regex.js'
 import {
   type Atomic, type Item, type Seq, atomize, isNode, isNumeric, isUntyped, xpathError, atomicToString, castAs, arithmetic,
   round, roundHalfToEven, abs, floorOrCeiling, integer, numericValue, compareAtomic, typeName, parseDouble,
@@ -96,20 +97,6 @@ function extreme(items: Seq, max: boolean): Seq {
   return [best]
 }
 
-/** XSD regular expressions (F&O §7.6.1) as JS ones; subtraction and \i \c name classes are not translated. */
-function regex(pattern: string, flags: string): RegExp {
-  if (/-\[/.test(pattern) || /\\[iIcC]/.test(pattern)) throw xpathError('FORX0002', `regular expression ${pattern} uses XSD constructs this engine does not translate`)
-  let js = 'u'
-  for (const f of flags) {
-    if (f === 'i') js += 'i'
-    else if (f === 'm') js += 'm'
-    else if (f === 's') js += 's'
-    else if (f === 'x') pattern = pattern.replace(/[ \t\r\n]/g, '')
-    else throw xpathError('FORX0001', `Invalid regular expression flag ${f}`)
-  }
-  return new RegExp(pattern, js)
-}
-
 function distinctValues(items: Seq): Seq {
   const out: Atomic[] = []
   for (const item of items) {
@@ -173,20 +160,13 @@ const table: Record<string, Make> = {
   },
   'string-join/2': ([a, b]) => (ctx) => [a!(ctx).map((i) => atomicToString(atomize(i))).join(stringArg(b!(ctx), 'string-join'))],
   'string-join/1': ([a]) => (ctx) => [a!(ctx).map((i) => atomicToString(atomize(i))).join('')],
-  'matches/2': ([a, b]) => (ctx) => [regex(stringArg(b!(ctx), 'matches'), '').test(stringArg(a!(ctx), 'matches'))],
-  'matches/3': ([a, b, c]) => (ctx) => [regex(stringArg(b!(ctx), 'matches'), stringArg(c!(ctx), 'matches')).test(stringArg(a!(ctx), 'matches'))],
-  'replace/3': ([a, b, c]) => (ctx) => {
-    const re = regex(stringArg(b!(ctx), 'replace'), '')
-    // XPath's $1 … $9 and \$ in the replacement; JS uses $1 and $$.
-    const rep = stringArg(c!(ctx), 'replace').replace(/\\\$/g, '$$$$').replace(/\\\\/g, '\\')
-    return [stringArg(a!(ctx), 'replace').replace(new RegExp(re.source, re.flags + 'g'), rep)]
-  },
-  'tokenize/2': ([a, b]) => (ctx) => {
-    const s = stringArg(a!(ctx), 'tokenize')
-    if (s === '') return EMPTY
-    const re = regex(stringArg(b!(ctx), 'tokenize'), '')
-    return s.split(new RegExp(re.source, re.flags + 'g'))
-  },
+  // Regular expressions: XSD's, with F&O's additions, translated by xsd-regex.ts.
+  'matches/2': ([a, b]) => (ctx) => [xpathMatches(stringArg(a!(ctx), 'matches'), stringArg(b!(ctx), 'matches'), '')],
+  'matches/3': ([a, b, c]) => (ctx) => [xpathMatches(stringArg(a!(ctx), 'matches'), stringArg(b!(ctx), 'matches'), stringArg(c!(ctx), 'matches'))],
+  'replace/3': ([a, b, c]) => (ctx) => [xpathReplace(stringArg(a!(ctx), 'replace'), stringArg(b!(ctx), 'replace'), stringArg(c!(ctx), 'replace'), '')],
+  'replace/4': ([a, b, c, d]) => (ctx) => [xpathReplace(stringArg(a!(ctx), 'replace'), stringArg(b!(ctx), 'replace'), stringArg(c!(ctx), 'replace'), stringArg(d!(ctx), 'replace'))],
+  'tokenize/2': ([a, b]) => (ctx) => xpathTokenize(stringArg(a!(ctx), 'tokenize'), stringArg(b!(ctx), 'tokenize'), ''),
+  'tokenize/3': ([a, b, c]) => (ctx) => xpathTokenize(stringArg(a!(ctx), 'tokenize'), stringArg(b!(ctx), 'tokenize'), stringArg(c!(ctx), 'tokenize')),
   'distinct-values/1': ([a]) => (ctx) => distinctValues(a!(ctx)),
   'round/1': ([a]) => (ctx) => { const v = numericArg(a!(ctx), 'round'); return v === null ? EMPTY : [round(v)] },
   'round-half-to-even/1': ([a]) => (ctx) => { const v = numericArg(a!(ctx), 'round-half-to-even'); return v === null ? EMPTY : [roundHalfToEven(v, 0)] },
