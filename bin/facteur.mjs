@@ -7,6 +7,7 @@ import { compiledPath } from './build.mjs'
 
 const commands = {
   validate: '../services/validation/cli.ts',
+  packs: '../services/validation/packs-cli.ts',
   audit: '../services/status/audit-cli.ts',
   dlq: '../services/gateway/dlq-cli.ts',
   deliveries: '../services/gateway/deliveries-cli.ts',

@@ -40,6 +40,10 @@ const absolutePath = (raw: string, env: string) => {
   if (!isAbsolute(raw)) throw new FacteurError('CONFIG_INVALID', `${env}=${JSON.stringify(raw)}: expected an absolute folder path`)
   return resolve(raw)
 }
+const folder = (raw: string, env: string) => {
+  if (raw.trim() === '') throw new FacteurError('CONFIG_INVALID', `${env}="": expected a folder path`)
+  return raw
+}
 const brokers = (raw: string, env: string) => {
   const list = raw.split(',').map((b) => b.trim()).filter(Boolean)
   if (list.length === 0 || list.some((b) => !/^[^:\s]+:\d+$/.test(b))) {
@@ -84,6 +88,8 @@ export const settings = {
   validationEngine: { env: 'FACTEUR_VALIDATION_ENGINE', default: 'native', doc: 'Rule engine: `native` runs the official rules compiled to JavaScript (about 10x faster; verified against SaxonJS for every pack), SaxonJS for a pack it has not been verified on; `saxonjs` runs the official XSLT (the reference).', parse: oneOf('native', 'saxonjs') },
   validationTimeoutMs: { env: 'FACTEUR_VALIDATION_TIMEOUT_MS', default: '60000', doc: 'Time one validation worker may spend on a batch or a document before it is stopped and replaced; a document that runs out of time alone is REJETEE (FACTEUR-VALIDATION-TIMEOUT). A 10 MB invoice takes about 20 s on one core with `native`; SaxonJS is much slower on large documents.', parse: int(100, 3_600_000) },
   validationWorkerMemoryMb: { env: 'FACTEUR_VALIDATION_WORKER_MEMORY_MB', default: '2048', doc: 'JavaScript heap limit of each validation worker, in MB; a document that needs more kills only its worker and is REJETEE (FACTEUR-VALIDATION-RESOURCES). A worker holds about 70 MB after loading the packs; a 10 MB invoice needs about 500 MB.', parse: int(64, 65_536) },
+  packsDir: { env: 'FACTEUR_PACKS_DIR', default: '.facteur/packs', doc: 'Folder of the rule packs the operator supplies because no registry carries them (OpenPeppol\'s `PEPPOL-EN16931-CII.sch`: `npx facteur packs list`); a file is recognised by its sha256, whatever its name. Relative to the checkout; `npx facteur packs add FILE` checks a file and copies it there.', parse: folder },
+  missingPackSeverity: { env: 'FACTEUR_MISSING_PACK_SEVERITY', default: 'fatal', doc: 'What a document gets when a rule pack it calls for must be supplied by the operator and is not (`FACTEUR-PACK-MISSING`, naming the file and how to supply it): `fatal`, not valid (REJETEE); `warning`, accepted without those rules.', parse: oneOf('fatal', 'warning') },
   hubName: { env: 'FACTEUR_HUB_NAME', default: 'Facteur', doc: 'The hub\'s name as issuer of the Message Level Responses it sends back to senders.', parse: text },
   hubAddress: { env: 'FACTEUR_HUB_ADDRESS', default: '0009:00000000000000', doc: 'The hub\'s own electronic address `scheme:value` (issuer of its Message Level Responses); set it to your access point\'s identifier.', parse: text },
   consumerAttempts: { env: 'FACTEUR_CONSUMER_ATTEMPTS', default: '3', doc: 'Attempts at processing one message before it goes to `<topic>.dlq`.', parse: int(1, 100) },

@@ -3,7 +3,11 @@
 //   sha256, then compiled to SaxonJS SEF;
 // - our own Schematron (schematron/<pack>/*.sch): compiled to XSLT by SchXslt (itself XSLT, run on SaxonJS,
 //   its jar pinned by sha256), then to SEF;
-// - the XSDs of the three syntaxes (ph-ubl, ph-cii and ph-xsds jars, pinned by sha256), unpacked.
+// - the XSDs of the three syntaxes (ph-ubl, ph-cii and ph-xsds jars, pinned by sha256), unpacked;
+// - rule packs the operator supplies (`suppliedPacks`: files no registry carries, such as OpenPeppol's
+//   PEPPOL-EN16931-CII.sch): looked for in FACTEUR_PACKS_DIR by their pinned sha256 (whatever their name),
+//   compiled like our own Schematron when there; when not, recorded as missing, with the severity the
+//   operator chose for documents that call for them (FACTEUR_MISSING_PACK_SEVERITY).
 // Every pack is compiled wrapped in batch.xslt, so one transform can validate several documents (see
 // saxon-engine.ts). Everything lands in ~/.cache/facteur under names derived from hashes; a file is written
 // under a temporary name and renamed, so concurrent installs are safe.
@@ -13,9 +17,10 @@ import { execFile } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { promisify } from 'node:util'
 import { homedir } from 'node:os'
-import { join, dirname } from 'node:path'
+import { join, dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Syntax } from '../../schemas/events.js'
+import { settings } from '../kit/config.js'
 
 const run = promisify(execFile)
 
@@ -26,11 +31,42 @@ export type PackEntry = {
 type Compiler = JarRef & { name: string; version: string; dir: string; entry: string; sha256: string }
 type SchemaJar = JarRef & { from: string; to: string }
 type SchemaEntry = { syntax: Syntax; title: string; imports: [string, string][] }
-export type Manifest = { packs: PackEntry[]; schematronCompiler: Compiler; schemaJars: SchemaJar[]; schemas: SchemaEntry[] }
+/**
+ * A rule pack no registry carries, which the operator supplies (packs.json `suppliedPacks`): the file's name
+ * in the release, its pinned sha256, where to download it (`from`: the release page; `url`: the file itself).
+ */
+export type SuppliedPackEntry = {
+  id: string; pack: string; version: string; title: string; syntaxes: Syntax[]
+  supplied: { file: string; sha256: string; from: string; url?: string; licence?: string }
+}
+export type Manifest = { packs: PackEntry[]; suppliedPacks?: SuppliedPackEntry[]; schematronCompiler: Compiler; schemaJars: SchemaJar[]; schemas: SchemaEntry[] }
 
 export type ResolvedPack = PackEntry & { sefPath: string }
 export type ResolvedSchema = SchemaEntry & { xsdPath: string; dir: string }
-export type Artefacts = { packs: ResolvedPack[]; schemas: ResolvedSchema[] }
+export type MissingPackSeverity = 'fatal' | 'warning'
+/**
+ * A supplied pack found in the packs folder (`path`, its sha256 checked) and compiled to SEF. `nativeVerified`:
+ * its native form agreed with SaxonJS in supplied-packs.test.ts (verifiedSuppliedPacks); the native engine
+ * runs only such packs, SaxonJS the others.
+ */
+export type ResolvedSuppliedPack = SuppliedPackEntry & { status: 'supplied'; path: string; sefPath: string; nativeVerified: boolean }
+/**
+ * A supplied pack that is not in the packs folder: a document that calls for it gets FACTEUR-PACK-MISSING with
+ * `severity`. `wrongFile`: a file with the pack's name is there, with another sha256 (another release?).
+ */
+export type MissingSuppliedPack = SuppliedPackEntry & { status: 'missing'; packsDir: string; severity: MissingPackSeverity; wrongFile?: { path: string; sha256: string } }
+export type SuppliedPackState = ResolvedSuppliedPack | MissingSuppliedPack
+/** `supplied`: every pack of packs.json's `suppliedPacks`, supplied or missing (absent: none declared). */
+export type Artefacts = { packs: ResolvedPack[]; schemas: ResolvedSchema[]; supplied?: SuppliedPackState[] }
+
+/**
+ * The supplied packs (`id:version`) whose native form supplied-packs.test.ts has run against SaxonJS, green,
+ * with the pinned file present (as native/source.ts's verifiedNativePacks for the packs of `packs`). The
+ * others run on SaxonJS even with the native engine. None yet: OpenPeppol's PEPPOL-EN16931-CII.sch declares
+ * schema-level variables and XSLT functions, which the native Schematron loader (native/load-sch.ts) does not
+ * read yet, and it has not been run here.
+ */
+export const verifiedSuppliedPacks: readonly string[] = []
 
 const schematronDir = fileURLToPath(new URL('../../schematron/', import.meta.url))
 const xslt3 = createRequire(import.meta.url).resolve('xslt3/xslt3.js')
@@ -39,7 +75,27 @@ export const loadManifest = (): Manifest => JSON.parse(readFileSync(join(schemat
 
 export const defaultCacheDir = () => process.env.FACTEUR_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'facteur')
 
-const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex')
+/** The checkout: the nearest folder above this module with a package.json (from the sources and from dist/). */
+function checkoutRoot(): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir
+    if (dirname(dir) === dir) return process.cwd()
+  }
+}
+
+/** FACTEUR_PACKS_DIR, a relative path taken from the checkout (so the services and `npx facteur` anywhere agree). */
+export function defaultPacksDir(env: Record<string, string | undefined> = process.env): string {
+  const s = settings.packsDir
+  return resolve(checkoutRoot(), s.parse(env[s.env] ?? s.default, s.env))
+}
+
+/** FACTEUR_MISSING_PACK_SEVERITY. */
+export function defaultMissingPackSeverity(env: Record<string, string | undefined> = process.env): MissingPackSeverity {
+  const s = settings.missingPackSeverity
+  return s.parse(env[s.env] ?? s.default, s.env)
+}
+
+export const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex')
 
 export function jarPath(maven: string): string {
   const [group, artifact, version] = maven.split(':') as [string, string, string]
@@ -123,11 +179,16 @@ async function packXslt(pack: PackEntry, manifest: Manifest, cacheDir: string, s
     if (hash !== pack.sha256) throw new Error(`pack ${pack.id}: ${pack.path} has sha256 ${hash}, expected ${pack.sha256} (schematron/packs.json); refusing to use it`)
     return xslt
   }
+  return schematronToXslt(join(schematronDir, pack.schematron), pack.id, manifest, cacheDir, say)
+}
+
+/** A Schematron file compiled to XSLT by SchXslt (run on SaxonJS). */
+async function schematronToXslt(file: string, id: string, manifest: Manifest, cacheDir: string, say: (m: string) => void): Promise<Buffer> {
   const pipeline = await schematronCompiler(manifest.schematronCompiler, cacheDir, say)
-  const out = join(cacheDir, `schxslt-out.${process.pid}.${pack.id}.xsl`)
+  const out = join(cacheDir, `schxslt-out.${process.pid}.${id}.xsl`)
   try {
-    await run(process.execPath, [xslt3, `-xsl:${pipeline}`, `-s:${join(schematronDir, pack.schematron)}`, `-o:${out}`], { maxBuffer: 16 * 1024 * 1024 })
-      .catch((error) => { throw new Error(`pack ${pack.id}: SchXslt could not compile ${pack.schematron}: ${(error as { stderr?: string }).stderr ?? error}`, { cause: error }) })
+    await run(process.execPath, [xslt3, `-xsl:${pipeline}`, `-s:${file}`, `-o:${out}`], { maxBuffer: 16 * 1024 * 1024 })
+      .catch((error) => { throw new Error(`pack ${id}: SchXslt could not compile ${file}: ${(error as { stderr?: string }).stderr ?? error}`, { cause: error }) })
     return readFileSync(out)
   } finally {
     rmSync(out, { force: true })
@@ -138,6 +199,80 @@ async function packXslt(pack: PackEntry, manifest: Manifest, cacheDir: string, s
 export function packKey(pack: PackEntry, manifest: Manifest): string {
   if (pack.schematron === undefined) return `${pack.sha256}.batch`
   return `${sha256(readFileSync(join(schematronDir, pack.schematron)) + manifest.schematronCompiler.sha256)}.sch.batch`
+}
+
+/** The cache key of a supplied pack: its pinned sha256 with the compiler's. */
+export const suppliedPackKey = (entry: SuppliedPackEntry, manifest: Manifest): string =>
+  `${sha256(`${entry.supplied.sha256}\n${manifest.schematronCompiler.sha256}`)}.supplied.batch`
+
+export const suppliedSefPath = (entry: SuppliedPackEntry, manifest: Manifest, cacheDir = defaultCacheDir()): string =>
+  join(cacheDir, 'sef', `${suppliedPackKey(entry, manifest)}.sef.json`)
+
+/** Files of the packs folder a supplied pack may be: regular files, not the temporary copies of `packs add`. */
+const candidateFiles = (dir: string): string[] => {
+  let names: string[]
+  try { names = readdirSync(dir).sort() } catch { return [] }
+  return names.filter((n) => !n.startsWith('.') && !n.endsWith('.tmp')).map((n) => join(dir, n)).filter((p) => {
+    try { const st = statSync(p); return st.isFile() && st.size <= 64 * 1024 * 1024 } catch { return false }
+  })
+}
+
+/**
+ * Where the pack's file is in `dir`: under its own name first, else any file with its sha256 (read once per
+ * call of `hashes`, shared by the packs looked for). `wrongFile`: its name is there with another sha256.
+ */
+export function findSuppliedFile(entry: SuppliedPackEntry, dir: string, hashes = new Map<string, string>()): { path: string } | { path?: undefined; wrongFile?: { path: string; sha256: string } } {
+  const hashOf = (p: string) => { let h = hashes.get(p); if (h === undefined) hashes.set(p, h = sha256(readFileSync(p))); return h }
+  const files = candidateFiles(dir)
+  const named = join(dir, entry.supplied.file)
+  const ordered = files.includes(named) ? [named, ...files.filter((p) => p !== named)] : files
+  for (const p of ordered) if (hashOf(p) === entry.supplied.sha256) return { path: p }
+  return files.includes(named) ? { wrongFile: { path: named, sha256: hashOf(named) } } : {}
+}
+
+/**
+ * Compiles a supplied pack's file (checked against its pinned sha256 as it is read) to SaxonJS SEF, as our own
+ * Schematron is (SchXslt, then xslt3), once: cached under suppliedPackKey. Returns the SEF's path.
+ */
+export async function compileSuppliedPack(entry: SuppliedPackEntry, file: string, options: { manifest?: Manifest; cacheDir?: string; onProgress?: (m: string) => void } = {}): Promise<string> {
+  const say = options.onProgress ?? (() => {})
+  const manifest = options.manifest ?? loadManifest()
+  const cacheDir = options.cacheDir ?? defaultCacheDir()
+  const sefPath = suppliedSefPath(entry, manifest, cacheDir)
+  if (existsSync(sefPath) && statSync(sefPath).size > 0) return sefPath
+  mkdirSync(dirname(sefPath), { recursive: true })
+  // The bytes checked are the bytes compiled: a copy in the cache, not the file, which could change meanwhile.
+  const bytes = readFileSync(file)
+  const hash = sha256(bytes)
+  if (hash !== entry.supplied.sha256) throw new Error(`pack ${entry.id}: ${file} has sha256 ${hash}, expected ${entry.supplied.sha256} (schematron/packs.json); refusing to use it`)
+  const copy = join(cacheDir, `supplied-in.${process.pid}.${entry.id}.sch`)
+  try {
+    writeFileSync(copy, bytes)
+    await compileToSef(await schematronToXslt(copy, entry.id, manifest, cacheDir, say), sefPath, `${entry.id} ${entry.version} (supplied)`, say)
+  } finally {
+    rmSync(copy, { force: true })
+  }
+  return sefPath
+}
+
+/** Each supplied pack of the manifest: found in `packsDir` and compiled, or missing. */
+export async function resolveSuppliedPacks(manifest: Manifest, options: {
+  cacheDir: string; packsDir: string; severity: MissingPackSeverity; verified: readonly string[]; say: (m: string) => void
+}): Promise<SuppliedPackState[]> {
+  const hashes = new Map<string, string>()
+  const out: SuppliedPackState[] = []
+  for (const entry of manifest.suppliedPacks ?? []) {
+    const found = findSuppliedFile(entry, options.packsDir, hashes)
+    if (found.path === undefined) {
+      const wrong = found.wrongFile ? ` (${found.wrongFile.path} has sha256 ${found.wrongFile.sha256}: another release?)` : ''
+      options.say(`rule pack ${entry.id} ${entry.version} is not supplied${wrong}: documents that call for it get FACTEUR-PACK-MISSING (${options.severity}); see npx facteur packs list`)
+      out.push({ ...entry, status: 'missing', packsDir: options.packsDir, severity: options.severity, ...(found.wrongFile ? { wrongFile: found.wrongFile } : {}) })
+      continue
+    }
+    const sefPath = await compileSuppliedPack(entry, found.path, { manifest, cacheDir: options.cacheDir, onProgress: options.say })
+    out.push({ ...entry, status: 'supplied', path: found.path, sefPath, nativeVerified: options.verified.includes(`${entry.id}:${entry.version}`) })
+  }
+  return out
 }
 
 async function ensureSchemas(manifest: Manifest, cacheDir: string, say: (m: string) => void): Promise<ResolvedSchema[]> {
@@ -183,8 +318,16 @@ function copyTree(from: string, to: string) {
 }
 
 
-/** Resolves, verifies and compiles every artefact of the manifest (fast when cached). */
-export async function ensureArtefacts(options: { manifest?: Manifest; cacheDir?: string; onProgress?: (m: string) => void } = {}): Promise<Artefacts> {
+/**
+ * Resolves, verifies and compiles every artefact of the manifest (fast when cached), and the supplied packs
+ * found in `packsDir` (default FACTEUR_PACKS_DIR). `missingPackSeverity` (default FACTEUR_MISSING_PACK_SEVERITY)
+ * is what documents get for a supplied pack that is missing; `verifiedSupplied` (default verifiedSuppliedPacks)
+ * the supplied packs the native engine may run.
+ */
+export async function ensureArtefacts(options: {
+  manifest?: Manifest; cacheDir?: string; onProgress?: (m: string) => void
+  packsDir?: string; missingPackSeverity?: MissingPackSeverity; verifiedSupplied?: readonly string[]
+} = {}): Promise<Artefacts> {
   const say = options.onProgress ?? (() => {})
   const manifest = options.manifest ?? loadManifest()
   const cacheDir = options.cacheDir ?? defaultCacheDir()
@@ -198,5 +341,9 @@ export async function ensureArtefacts(options: { manifest?: Manifest; cacheDir?:
     }
     packs.push({ ...pack, sefPath })
   }
-  return { packs, schemas: await ensureSchemas(manifest, cacheDir, say) }
+  const supplied = await resolveSuppliedPacks(manifest, {
+    cacheDir, say, packsDir: options.packsDir ?? defaultPacksDir(),
+    severity: options.missingPackSeverity ?? defaultMissingPackSeverity(), verified: options.verifiedSupplied ?? verifiedSuppliedPacks,
+  })
+  return { packs, schemas: await ensureSchemas(manifest, cacheDir, say), supplied }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { choosePacks, type DocumentFacts } from './choose-packs.js'
+import { choosePacks, type DocumentFacts, type MissingPack } from './choose-packs.js'
 
 const base: DocumentFacts = { syntax: 'ubl-invoice', customizationId: 'urn:cen.eu:en16931:2017', profileId: null, buyerIds: [] }
 const peppol = 'urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0'
@@ -40,9 +40,35 @@ describe('pack selection', () => {
     expect(choosePacks({ ...base, customizationId: null }).findings.map((f) => f.ruleId)).toEqual(['FACTEUR-SPEC-UNKNOWN'])
   })
 
-  test('a pack without an artefact for the syntax is left out with a warning (Peppol has no CII artefact)', () => {
-    const choice = choosePacks({ ...base, syntax: 'cii', customizationId: peppol }, (pack, syntax) => !(pack === 'peppol-bis-billing-3' && syntax === 'cii'))
+  const noPeppolCii = (pack: string, syntax: string) => !(pack === 'peppol-bis-billing-3' && syntax === 'cii')
+
+  test('a pack without an artefact for the syntax is left out with a warning', () => {
+    const choice = choosePacks({ ...base, syntax: 'cii', customizationId: peppol }, noPeppolCii)
     expect(choice.packs).toEqual(['en16931'])
     expect(choice.findings).toEqual([expect.objectContaining({ ruleId: 'FACTEUR-PACK-UNAVAILABLE', severity: 'warning' })])
+  })
+
+  // Peppol's CII rules are supplied by the operator (packs.json `suppliedPacks`); until then they are missing.
+  const missingPack: MissingPack = {
+    id: 'peppol-bis-billing-3-cii', pack: 'peppol-bis-billing-3', version: '3.0.19', title: 'Peppol BIS Billing 3.0, CII',
+    file: 'PEPPOL-EN16931-CII.sch', sha256: 'ab'.repeat(32), from: 'https://example.org/release', url: 'https://example.org/PEPPOL-EN16931-CII.sch', severity: 'fatal',
+  }
+  const missing = (pack: string, syntax: string) => (noPeppolCii(pack, syntax) ? undefined : missingPack)
+
+  test('a supplied pack the operator has not supplied: FACTEUR-PACK-MISSING, fatal, saying what to download and how to add it', () => {
+    const choice = choosePacks({ ...base, syntax: 'cii', customizationId: peppol }, noPeppolCii, missing)
+    expect(choice.packs).toEqual(['en16931'])
+    expect(choice.findings).toEqual([expect.objectContaining({ ruleId: 'FACTEUR-PACK-MISSING', severity: 'fatal', pack: 'peppol-bis-billing-3', packVersion: '3.0.19' })])
+    const message = choice.findings[0]!.message
+    for (const part of ['peppol-bis-billing-3 3.0.19', 'cii', 'ab'.repeat(32), 'https://example.org/PEPPOL-EN16931-CII.sch', 'https://example.org/release', '`npx facteur packs add PEPPOL-EN16931-CII.sch`']) expect(message).toContain(part)
+  })
+
+  test('the operator may accept such documents: the same finding as a warning', () => {
+    const choice = choosePacks({ ...base, syntax: 'cii', customizationId: peppol }, noPeppolCii, (p, s) => (missing(p, s) ? { ...missingPack, severity: 'warning' } : undefined))
+    expect(choice.findings.map((f) => [f.ruleId, f.severity])).toEqual([['FACTEUR-PACK-MISSING', 'warning']])
+  })
+
+  test('a UBL document declaring Peppol is not concerned by the CII pack', () => {
+    expect(choosePacks({ ...base, customizationId: peppol }, noPeppolCii, missing)).toEqual({ packs: ['en16931', 'peppol-bis-billing-3'], findings: [] })
   })
 })

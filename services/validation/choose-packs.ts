@@ -35,10 +35,42 @@ export const SIRET_SCHEME = '0009'
 
 export type PackChoice = { packs: PackName[]; findings: Finding[] }
 
+/**
+ * A pack the hub operator must supply (schematron/packs.json `suppliedPacks`, such as OpenPeppol's CII rules)
+ * and has not: what its finding says, and how severe the operator wants it (FACTEUR_MISSING_PACK_SEVERITY).
+ */
+export type MissingPack = {
+  id: string; pack: string; version: string; title: string
+  file: string; sha256: string; from: string; url?: string
+  severity: 'fatal' | 'warning'
+}
+
+/**
+ * FACTEUR-PACK-MISSING: the rules were not applied because the operator has not supplied them. Fatal by default,
+ * so that a document is never passed as valid without the rules its specification calls for; the message says
+ * which file, its sha256, where to download it and the command that installs it.
+ */
+export function missingPackFinding(m: MissingPack, syntax: Syntax): Finding {
+  const where = m.url ? `${m.url} (release page: ${m.from})` : m.from
+  const outcome = m.severity === 'fatal'
+    ? 'so this document cannot be accepted as valid'
+    : 'and the hub accepts such documents without them (FACTEUR_MISSING_PACK_SEVERITY=warning)'
+  return {
+    ruleId: 'FACTEUR-PACK-MISSING', severity: m.severity, location: '/', pack: m.pack, packVersion: m.version, line: null,
+    message: `the ${m.pack} ${m.version} rules for ${syntax} (${m.title}) were not applied: the hub operator must supply them and has not, ${outcome}. ` +
+      `Operator: download ${m.file} from ${where}, check that its sha256 is ${m.sha256}, run \`npx facteur packs add ${m.file}\` (or put the file in the FACTEUR_PACKS_DIR folder) and restart validation.`,
+  }
+}
+
 const note = (ruleId: string, severity: Finding['severity'], message: string): Finding =>
   ({ ruleId, severity, location: '/', message, pack: null, line: null })
 
-export function choosePacks(facts: DocumentFacts, available: (pack: PackName, syntax: Syntax) => boolean = () => true): PackChoice {
+/**
+ * `available`: whether the hub has the pack's rules for the syntax. `missing`: for a pack it has not, whether it is
+ * one the operator must supply (FACTEUR-PACK-MISSING, at the operator's severity) rather than one with no
+ * artefact at all for the syntax (FACTEUR-PACK-UNAVAILABLE, a warning).
+ */
+export function choosePacks(facts: DocumentFacts, available: (pack: PackName, syntax: Syntax) => boolean = () => true, missing: (pack: PackName, syntax: Syntax) => MissingPack | undefined = () => undefined): PackChoice {
   const findings: Finding[] = []
   const chosen = new Set<PackName>(['en16931'])
   const spec = facts.customizationId?.trim() ?? ''
@@ -53,9 +85,10 @@ export function choosePacks(facts: DocumentFacts, available: (pack: PackName, sy
   if (facts.buyerIds.some((id) => id.scheme?.trim() === SIRET_SCHEME)) chosen.add('fr-b2g')
   const packs = packNames.filter((p) => chosen.has(p))
   for (const p of packs) {
-    if (!available(p, facts.syntax)) {
-      findings.push(note('FACTEUR-PACK-UNAVAILABLE', 'warning', `the ${p} rules are not available for ${facts.syntax} (no official artefact for this syntax); they were not applied`))
-    }
+    if (available(p, facts.syntax)) continue
+    const m = missing(p, facts.syntax)
+    findings.push(m ? missingPackFinding(m, facts.syntax)
+      : note('FACTEUR-PACK-UNAVAILABLE', 'warning', `the ${p} rules are not available for ${facts.syntax} (no official artefact for this syntax); they were not applied`))
   }
   return { packs: packs.filter((p) => available(p, facts.syntax)), findings }
 }

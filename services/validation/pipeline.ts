@@ -7,16 +7,20 @@
 // and falls back to SaxonJS for each pack it cannot load or that the differential test has not verified
 // (nativePackFor says why). Findings and
 // their order are the same whichever engine runs a pack: packs are reported in the order they were chosen.
+// Packs the operator supplies (packs.json `suppliedPacks`, artefacts.ts) run like the others when they are in
+// the packs folder (supplied-packs.ts gives their native form); when one a document calls for is missing, the
+// document gets FACTEUR-PACK-MISSING at the operator's severity (fatal unless FACTEUR_MISSING_PACK_SEVERITY=warning).
 import type { Finding, Syntax } from '../../schemas/events.js'
 import { syntaxOfRoot } from '../../schemas/syntaxes.js'
-import type { Artefacts, ResolvedPack } from './artefacts.js'
-import { choosePacks, type DocumentFacts, type PackName } from './choose-packs.js'
+import type { Artefacts, ResolvedPack, ResolvedSuppliedPack } from './artefacts.js'
+import { choosePacks, missingPackFinding, type DocumentFacts, type MissingPack, type PackName } from './choose-packs.js'
 import { createSchemaLayer } from './schema-layer.js'
 import { loadPack, type CompiledPack } from './saxon-engine.js'
 import { lineOf } from './locate.js'
 import { parseXml, locatable, type XmlDocument } from './xml.js'
 import type { NativePack } from './native/engine.js'
 import { nativePackFor } from './native/source.js'
+import { suppliedNativePack } from './supplied-packs.js'
 import { buildTree, type Tree } from './native/xpath/tree.js'
 
 export type Job = {
@@ -70,8 +74,10 @@ export type PipelineOptions = {
   lazy?: boolean
 }
 
+/** A pack the pipeline can run: from a registry or our own (packs.json `packs`), or supplied by the operator. */
+type Entry = ResolvedPack | ResolvedSuppliedPack
 /** One pack as the pipeline runs it, by either engine. */
-type Runner = { entry: ResolvedPack; label: string } & ({ engine: 'saxonjs'; saxon: CompiledPack } | { engine: 'native'; native: NativePack })
+type Runner = { entry: Entry; label: string } & ({ engine: 'saxonjs'; saxon: CompiledPack } | { engine: 'native'; native: NativePack })
 
 const NS = {
   cbc: 'urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2',
@@ -111,33 +117,42 @@ export function createPipeline(artefacts: Artefacts, options: PipelineOptions = 
   const engine = options.engine ?? 'native'
   const schemaLayer = createSchemaLayer(artefacts.schemas, { lazy: options.lazy })
   const fallbacks = new Map<string, string>()
-  const load = (entry: ResolvedPack): Runner => {
+  const supplied = artefacts.supplied ?? []
+  const entries: Entry[] = [...artefacts.packs, ...supplied.filter((s) => s.status === 'supplied')]
+  const load = (entry: Entry): Runner => {
     const ref = { pack: entry.pack, version: entry.version }
     if (engine === 'native') {
-      const native = nativePackFor(entry)
+      const native = 'supplied' in entry ? suppliedNativePack(entry) : nativePackFor(entry)
       if ('pack' in native) return { entry, label: `${entry.id}:${entry.version}@native`, engine: 'native', native: native.pack }
       fallbacks.set(entry.id, native.reason)
     }
     // Only the packs SaxonJS runs load their SEF: a native pack needs none (less memory per worker).
     return { entry, label: `${entry.id}:${entry.version}`, engine: 'saxonjs', saxon: loadPack(entry.id, ref, entry.sefPath) }
   }
-  const loaded = new Map<ResolvedPack, Runner>()
-  const runnerOf = (entry: ResolvedPack): Runner => {
+  const loaded = new Map<Entry, Runner>()
+  const runnerOf = (entry: Entry): Runner => {
     let runner = loaded.get(entry)
     if (!runner) loaded.set(entry, runner = load(entry))
     return runner
   }
-  if (!options.lazy) artefacts.packs.forEach(runnerOf)
-  const entryFor = (pack: string, syntax: Syntax) => artefacts.packs.find((e) => e.pack === pack && e.syntaxes.includes(syntax))
+  if (!options.lazy) entries.forEach(runnerOf)
+  const entryFor = (pack: string, syntax: Syntax) => entries.find((e) => e.pack === pack && e.syntaxes.includes(syntax))
   const runnerFor = (pack: string, syntax: Syntax): Runner | undefined => {
     const entry = entryFor(pack, syntax)
     return entry && runnerOf(entry)
   }
   const available = (pack: PackName, syntax: Syntax) => entryFor(pack, syntax) !== undefined
+  /** A supplied pack that is not in the packs folder, when the pack for this syntax is one. */
+  const missing = (pack: string, syntax: Syntax): MissingPack | undefined => {
+    const m = supplied.find((s) => s.status === 'missing' && s.pack === pack && s.syntaxes.includes(syntax))
+    if (!m || m.status !== 'missing') return undefined
+    const { id, version, title, supplied: { file, sha256, from, url }, severity } = m
+    return { id, pack, version, title, file, sha256, from, severity, ...(url === undefined ? {} : { url }) }
+  }
 
   return {
     get packs() {
-      return artefacts.packs.filter((entry) => loaded.has(entry)).map((entry) => {
+      return entries.filter((entry) => loaded.has(entry)).map((entry) => {
         const { id, pack, version, title, syntaxes } = entry
         const fallback = fallbacks.get(id)
         return { id, pack, version, title, syntaxes, engine: loaded.get(entry)!.engine, ...(fallback === undefined ? {} : { fallback }) }
@@ -201,12 +216,14 @@ export function createPipeline(artefacts: Artefacts, options: PipelineOptions = 
         if (w.job.packs) {
           for (const name of w.job.packs) {
             const p = runnerFor(name, syntax)
+            const m = p ? undefined : missing(name, syntax)
             if (p) w.packs.push(p)
+            else if (m) w.findings.push(missingPackFinding(m, syntax))
             else w.findings.push({ ...fatal('FACTEUR-PACK-UNAVAILABLE', `the ${name} rules have no artefact for ${syntax}`), severity: 'warning' })
           }
           return
         }
-        const choice = choosePacks(factsOf(w.doc, syntax), available)
+        const choice = choosePacks(factsOf(w.doc, syntax), available, missing)
         w.findings.push(...choice.findings)
         w.packs = choice.packs.map((p) => runnerFor(p, syntax)!)
       }

@@ -54,13 +54,14 @@ export const rulesCacheFile = (entry: PackEntry, cacheDir = defaultCacheDir()): 
   return join(cacheDir, 'native-rules', `${entry.id}.${key.slice(0, 32)}.json`)
 }
 
-/** The rules of a pack, from the cache when they were loaded before by the same loaders (see above). */
-export function packRules(entry: PackEntry): RulesData {
-  const file = rulesCacheFile(entry)
+/**
+ * Rules from the cache `file` when they were loaded before, else from `load`, then cached. Best effort: written
+ * under a temporary name and renamed (workers and processes may race); a cache folder that cannot be written
+ * only costs the load next time.
+ */
+export function cachedRules(file: string, load: () => RulesData): RulesData {
   try { return JSON.parse(readFileSync(file, 'utf8')) as RulesData } catch { /* not cached yet, or unreadable: load */ }
-  const rules = loadPackRules(entry)
-  // Best effort: written under a temporary name and renamed (workers and processes may race); a cache folder
-  // that cannot be written only costs the load next time.
+  const rules = load()
   try {
     mkdirSync(dirname(file), { recursive: true })
     const tmp = `${file}.${process.pid}.${threadId}.tmp`
@@ -69,6 +70,9 @@ export function packRules(entry: PackEntry): RulesData {
   } catch { /* see above */ }
   return rules
 }
+
+/** The rules of a pack, from the cache when they were loaded before by the same loaders (see above). */
+export const packRules = (entry: PackEntry): RulesData => cachedRules(rulesCacheFile(entry), () => loadPackRules(entry))
 
 export function officialRules(id: string): { entry: PackEntry; rules: RulesData } {
   const { entry, xslt } = officialXslt(id)
