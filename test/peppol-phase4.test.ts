@@ -1,7 +1,7 @@
 // Facteur's AS4 against phase4, the reference implementation, on loopback with the dev PKI, both ways:
 // phase4 sends to Facteur's POST /as4 and checks Facteur's receipt (its signature and non-repudiation
 // information); Facteur sends to a phase4 receiver and checks phase4's receipt. Negative cases each way: a sender
-// from an untrusted CA, and a payload changed in transit.
+// from an untrusted CA or with an expired certificate, a payload changed in transit, a duplicate MessageId.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -19,7 +19,7 @@ import { createLogger } from '../services/kit/log.js'
 import { createDevPki, writeDevPki, peppolIdentityFromConfig, type WrittenPki, type DevPki } from '../services/peppol/pki.js'
 import { wrap } from '../services/peppol/sbdh.js'
 import { buildUserMessage, newMessageId } from '../services/peppol/as4-message.js'
-import { readAnswer } from '../services/peppol/as4-inbound.js'
+import { isDuplicateNotice, readAnswer } from '../services/peppol/as4-inbound.js'
 import { PARTICIPANT_SCHEME, documentTypeId, processId, type PeppolId } from '../services/peppol/identifiers.js'
 import { parseMultipart, buildMultipart } from '../services/peppol/mime.js'
 
@@ -46,7 +46,10 @@ describe.skipIf(!available.ok)('AS4 interoperability with phase4', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'facteur-interop-'))
-    const [ours, theirs] = await Promise.all([createDevPki(), createDevPki(), ensurePhase4()])
+    // One more access point of our PKI whose certificate expired yesterday.
+    const day = 86_400_000
+    const expired = { name: 'POP000009', kind: 'ap' as const, cn: 'POP000009', notBefore: new Date(Date.now() - 30 * day), notAfter: new Date(Date.now() - day) }
+    const [ours, theirs] = await Promise.all([createDevPki({ extra: [expired] }), createDevPki(), ensurePhase4()])
     keys = ours
     pki = writeDevPki(ours, join(dir, 'pki'))
     foreign = writeDevPki(theirs, join(dir, 'foreign'))
@@ -88,7 +91,16 @@ describe.skipIf(!available.ok)('AS4 interoperability with phase4', () => {
     expect(await withDb(async (c) => (await c.query('SELECT 1 FROM as4_received WHERE message_id = $1', [sent.outcome.messageId])).rows.length)).toBe(0)
   })
 
-  const facteurSends = async (tamper?: (attachment: Buffer) => Buffer) => {
+  it('phase4 → Facteur signed with an expired certificate: refused with EBMS:0101 naming the expiry', async () => {
+    const sent = await phase4Send({ ...devPkiIdentity(pki, 'POP000009'), url: facteurUrl, receiverCert: pki.entries.POP000001!.cert, sbdh: sbdhFor(recipient), senderSeat: 'POP000009', dir: join(dir, 'expired-to-facteur') })
+    expect(sent.outcome.success, `phase4 sender log: ${sent.log}`).toBe(false)
+    // phase4 signs with it (it does not check its own certificate's dates); Facteur refuses, and says why.
+    expect(sent.outcome.result).toBe('as4-error-msg-received')
+    expect(sent.outcome.signalSignerCheck).toBe('valid')
+    expect(sent.outcome.errors).toEqual([expect.objectContaining({ errorCode: 'EBMS:0101', errorDetail: expect.stringContaining('expired') })])
+  })
+
+  const facteurSends = async (tamper?: (attachment: Buffer) => Buffer, times = 1) => {
     const messageId = newMessageId()
     const receiver: PeppolId = { scheme: PARTICIPANT_SCHEME, value: '0009:11000201100044' }
     const sbdh = Buffer.from(sbdhFor(receiver))
@@ -102,10 +114,20 @@ describe.skipIf(!available.ok)('AS4 interoperability with phase4', () => {
       const header = (p: { headers: Record<string, string> }) => Object.fromEntries(Object.entries(p.headers).map(([k, v]) => [k.replace(/(^|-)\w/g, (c) => c.toUpperCase()), v]))
       message = buildMultipart([{ headers: header(parts.root), body: parts.root.body }, { headers: header(parts.attachments[0]!), body: tamper(parts.attachments[0]!.body) }])
     }
-    const res = await fetch(phase4.url, { method: 'POST', headers: { 'content-type': message.contentType, 'mime-version': '1.0' }, body: message.body })
-    const answer = readAnswer(Buffer.from(await res.arrayBuffer()), { messageId, references: built.references }, keys.peer.certificate.der)
-    return { messageId, sbdh, answer, status: res.status }
+    const answers = []
+    for (let i = 0; i < times; i++) {
+      const res = await fetch(phase4.url, { method: 'POST', headers: { 'content-type': message.contentType, 'mime-version': '1.0' }, body: message.body })
+      answers.push(readAnswer(Buffer.from(await res.arrayBuffer()), { messageId, references: built.references }, keys.peer.certificate.der))
+    }
+    return { messageId, sbdh, answer: answers[0]!, answers }
   }
+
+  it('Facteur → phase4 twice, the same message (a retry whose receipt was lost): phase4\'s signed duplicate notice counts as delivered', async () => {
+    const { messageId, answers } = await facteurSends(undefined, 2)
+    expect(answers[0]).toMatchObject({ kind: 'receipt' })
+    expect(answers[1]).toMatchObject({ kind: 'error', signed: true, refToMessageId: messageId, errors: [expect.objectContaining({ code: 'EBMS:0004' })] })
+    expect(isDuplicateNotice(answers[1]!, messageId)).toBe(true)
+  })
 
   it('Facteur → phase4: phase4 decrypts, verifies and stores the SBDH; Facteur verifies phase4\'s receipt', async () => {
     const before = phase4.exchanges().length

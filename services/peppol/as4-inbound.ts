@@ -213,8 +213,19 @@ export function errorXml(error: EbmsError, signer: Signer): string {
 
 export type Answer =
   | { kind: 'receipt'; messageId: string; refToMessageId: string }
-  | { kind: 'error'; errors: { code: string; shortDescription: string; detail: string }[]; refToMessageId: string | null }
+  /** `signed`: the signal's signature verifies with the receiver's certificate (what makes it evidence). */
+  | { kind: 'error'; errors: { code: string; shortDescription: string; detail: string }[]; refToMessageId: string | null; signed: boolean }
   | { kind: 'invalid'; reason: string }
+
+/**
+ * phase4 (4.4.1) answers a MessageId it has handled before with a signed EBMS:0004 saying so, not with its first
+ * receipt. For the sender, such an answer to its own MessageId, signed by the receiver, means the receiver has
+ * the message: an earlier attempt got through and only its receipt was lost.
+ */
+export function isDuplicateNotice(answer: Answer, messageId: string): boolean {
+  return answer.kind === 'error' && answer.signed && answer.refToMessageId === messageId &&
+    answer.errors.length > 0 && answer.errors.every((e) => e.code === ebmsErrors.other && /duplicate/i.test(`${e.shortDescription} ${e.detail}`))
+}
 
 /**
  * Corner 2 reads the answer to a user message it sent: a receipt must be signed by the receiver's certificate
@@ -228,20 +239,29 @@ export function readAnswer(xml: Buffer, sent: { messageId: string; references: {
     const signal = element(doc, '/S12:Envelope/S12:Header/eb:Messaging/eb:SignalMessage')
     if (!signal) return { kind: 'invalid', reason: 'the answer has no eb:SignalMessage' }
     const refTo = text(signal, 'eb:MessageInfo/eb:RefToMessageId') || null
+    // The signal must be signed by the receiver's certificate, over its eb:Messaging: a receipt always, an error
+    // to count as evidence (a duplicate's error is the receiver's word that it has the message).
+    const signatureCheck = (): string | null => {
+      const signature = element(doc, '/S12:Envelope/S12:Header/wsse:Security/ds:Signature')
+      if (!signature) return 'it is not signed'
+      const signer = tokenCertificate(doc, element(signature, 'ds:KeyInfo'))
+      if (!signer || !signer.equals(receiverCertificate)) return 'it is not signed with the receiver\'s certificate'
+      const messaging = element(doc, '/S12:Envelope/S12:Header/eb:Messaging')!
+      const verified = verifySignature(signature, new X509Certificate(signer).publicKey, (uri, transforms) => dereferenceInDocument(doc, signature, uri, transforms),
+        [`#${attr(messaging, 'Id', nsUri.wsu)}`])
+      return verified.ok ? null : `its signature does not verify: ${verified.reason}`
+    }
     const errors = elements(signal, 'eb:Error')
     if (errors.length > 0) {
-      return { kind: 'error', refToMessageId: refTo, errors: errors.map((e) => ({ code: attr(e, 'errorCode'), shortDescription: attr(e, 'shortDescription'), detail: text(e, 'eb:ErrorDetail') || text(e, 'eb:Description') })) }
+      return {
+        kind: 'error', refToMessageId: refTo, signed: signatureCheck() === null,
+        errors: errors.map((e) => ({ code: attr(e, 'errorCode'), shortDescription: attr(e, 'shortDescription'), detail: [text(e, 'eb:Description'), text(e, 'eb:ErrorDetail')].filter((t, i, all) => t && all.indexOf(t) === i).join(' — ') })),
+      }
     }
     if (!element(signal, 'eb:Receipt')) return { kind: 'invalid', reason: 'the signal is neither a receipt nor an error' }
     if (refTo !== sent.messageId) return { kind: 'invalid', reason: `the receipt refers to ${refTo ?? 'no message'}, not to ${sent.messageId}` }
-    const signature = element(doc, '/S12:Envelope/S12:Header/wsse:Security/ds:Signature')
-    if (!signature) return { kind: 'invalid', reason: 'the receipt is not signed' }
-    const signer = tokenCertificate(doc, element(signature, 'ds:KeyInfo'))
-    if (!signer || !signer.equals(receiverCertificate)) return { kind: 'invalid', reason: 'the receipt is not signed with the receiver\'s certificate' }
-    const messaging = element(doc, '/S12:Envelope/S12:Header/eb:Messaging')!
-    const verified = verifySignature(signature, new X509Certificate(signer).publicKey, (uri, transforms) => dereferenceInDocument(doc, signature, uri, transforms),
-      [`#${attr(messaging, 'Id', nsUri.wsu)}`])
-    if (!verified.ok) return { kind: 'invalid', reason: `the receipt's signature does not verify: ${verified.reason}` }
+    const unsigned = signatureCheck()
+    if (unsigned) return { kind: 'invalid', reason: `the receipt cannot be trusted: ${unsigned}` }
     const repeated = elements(signal, 'eb:Receipt/ebbp:NonRepudiationInformation/ebbp:MessagePartNRInformation/ds:Reference')
       .map((r) => ({ uri: attr(r, 'URI'), digest: Buffer.from(text(r, 'ds:DigestValue'), 'base64') }))
     const missing = sent.references.filter((s) => !repeated.some((r) => r.uri === s.uri && r.digest.equals(s.digest)))

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs'
 import { gzipSync } from 'node:zlib'
 import { createDevPki, checkChain, type DevPki } from './pki.js'
 import { buildUserMessage, newMessageId, type UserMessage } from './as4-message.js'
-import { errorXml, readAnswer, readUserMessage, receiptXml, ebmsErrors, type ReceiveOptions } from './as4-inbound.js'
+import { errorXml, isDuplicateNotice, readAnswer, readUserMessage, receiptXml, ebmsErrors, type EbmsError, type ReceiveOptions } from './as4-inbound.js'
 import { parseMultipart, buildMultipart } from './mime.js'
 import { wrap } from './sbdh.js'
 import { documentTypeId, parseParticipant, processId, type PeppolId } from './identifiers.js'
@@ -89,8 +89,20 @@ describe('AS4 between two Facteur access points', () => {
   it('an error signal is signed and names its code; the sender reads it', async () => {
     const xml = errorXml({ code: ebmsErrors.failedDecryption, shortDescription: 'FailedDecryption', detail: 'no key', refToMessageId: 'm-1@x' }, signerOf(pki.peer))
     expect(readAnswer(Buffer.from(xml), { messageId: 'm-1@x', references: [] }, pki.peer.certificate.der)).toEqual({
-      kind: 'error', refToMessageId: 'm-1@x', errors: [{ code: 'EBMS:0102', shortDescription: 'FailedDecryption', detail: 'no key' }],
+      kind: 'error', refToMessageId: 'm-1@x', signed: true, errors: [{ code: 'EBMS:0102', shortDescription: 'FailedDecryption', detail: 'no key' }],
     })
+    // Signed by someone else than the receiver: still read, but not evidence of anything.
+    expect(readAnswer(Buffer.from(xml), { messageId: 'm-1@x', references: [] }, pki.ap.certificate.der)).toMatchObject({ kind: 'error', signed: false })
+  })
+
+  it('a signed duplicate notice for the sender\'s own MessageId means the receiver has the message (phase4 answers duplicates so)', () => {
+    const notice = (over: Partial<EbmsError> = {}) => Buffer.from(errorXml({ code: 'EBMS:0004', shortDescription: 'Other', detail: "Not invoking SPIs, because message with Message ID 'm-1@x' was already handled (this is a duplicate)", refToMessageId: 'm-1@x', ...over }, signerOf(pki.peer)))
+    const read = (xml: Buffer, cert = pki.peer.certificate.der) => readAnswer(xml, { messageId: 'm-1@x', references: [] }, cert)
+    expect(isDuplicateNotice(read(notice()), 'm-1@x')).toBe(true)
+    expect(isDuplicateNotice(read(notice()), 'm-2@x')).toBe(false)
+    expect(isDuplicateNotice(read(notice(), pki.ap.certificate.der), 'm-1@x')).toBe(false)
+    expect(isDuplicateNotice(read(notice({ detail: 'the database is down' })), 'm-1@x')).toBe(false)
+    expect(isDuplicateNotice(read(notice({ code: 'EBMS:0101' })), 'm-1@x')).toBe(false)
   })
 
   it('AES-128-GCM content is IV + ciphertext + tag', () => {

@@ -12,7 +12,7 @@ import type { SmpClient } from '../../peppol/smp-client.js'
 import { outboundEnvelope } from '../../peppol/outbound.js'
 import { partyCountry, wrap } from '../../peppol/sbdh.js'
 import { buildUserMessage } from '../../peppol/as4-message.js'
-import { readAnswer } from '../../peppol/as4-inbound.js'
+import { isDuplicateNotice, readAnswer } from '../../peppol/as4-inbound.js'
 import { formatId } from '../../peppol/identifiers.js'
 
 // ebMS errors a retry cannot cure: the receiver does not serve the participant, or does not accept what was sent.
@@ -57,6 +57,11 @@ export const peppolChannel = ({ db, peppol, smp, http }: PeppolChannelOptions): 
   if (answer.kind === 'receipt') {
     await db.query('UPDATE as4_sent SET receipt = $2, receipt_at = now() WHERE message_id = $1', [messageId, posted.body])
     return { outcome: 'delivered', detail: `AS4 receipt ${answer.messageId} from ${seat} for ${messageId}` }
+  }
+  if (isDuplicateNotice(answer, messageId)) {
+    // The signed notice is the receiver's word that it has this message: kept where the receipt would be.
+    await db.query('UPDATE as4_sent SET receipt = $2, receipt_at = now() WHERE message_id = $1', [messageId, posted.body])
+    return { outcome: 'delivered', detail: `${seat} already has ${messageId} (an earlier attempt got through, its receipt was lost); its signed duplicate notice is kept` }
   }
   if (answer.kind === 'error') {
     const described = answer.errors.map((e) => `${e.code} ${e.shortDescription}: ${e.detail}`).join('; ')
