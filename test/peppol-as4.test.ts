@@ -130,6 +130,10 @@ describe('AS4 into the pipeline (corner 3)', () => {
       expect(await withDb(async (c) => (await c.query('SELECT 1 FROM as4_received WHERE message_id = $1', [m.messageId])).rows.length)).toBe(0)
     }
     await expectError(message({ finalRecipient: { scheme: 'iso6523-actorid-upis', value: `0009:${randomSiret()}` } }), 'EBMS:0004', 'does not receive through this access point')
+    // A participant the directory marks as on the Peppol network receives elsewhere, not here.
+    const elsewhere = `0009:${randomSiret()}`
+    expect((await registerParticipant(elsewhere, 'peppol:')).status).toBeLessThan(300)
+    await expectError(message({ finalRecipient: { scheme: 'iso6523-actorid-upis', value: elsewhere } }), 'EBMS:0004', 'does not receive through this access point')
     await expectError(message({ from: stranger.peer.name }), 'EBMS:0101', 'not trusted', stranger.peer)
     await expectError(message({ to: 'POP999999' }), 'EBMS:0003', 'not to this access point')
   })

@@ -56,7 +56,7 @@ export function as4Routes(app: Express, { config, db, log, peppol }: { config: C
 
     const recipient = m.finalRecipient.value.toLowerCase()
     const siret = /^0009:([0-9]{14})$/.exec(recipient)?.[1] ?? null
-    const served = (await db.query('SELECT 1 FROM participants WHERE address = $1 UNION ALL SELECT 1 FROM structures WHERE siret = $2 AND active LIMIT 1', [recipient, siret])).rows.length > 0
+    const served = (await db.query(`SELECT 1 FROM participants WHERE address = $1 AND endpoint <> 'peppol:' UNION ALL SELECT 1 FROM structures WHERE siret = $2 AND active LIMIT 1`, [recipient, siret])).rows.length > 0
     // Peppol AS4 profile 2.0 §4.4: a receiver that does not serve the final recipient says PEPPOL:NOT_SERVICED.
     if (!served) return refuse(error(ebmsErrors.other, 'PEPPOL:NOT_SERVICED', `${formatId(m.finalRecipient)} does not receive through this access point`))
     const deposit = checkDeposit(business.document, { maxBytes: config.maxDocumentBytes, maxDepth: config.maxXmlDepth })

@@ -18,7 +18,7 @@ describe('electronic addresses', () => {
 })
 
 describe('participant body', () => {
-  test.each(['file:///srv/inbox', 'https://ap.example.org/as4', 'http://127.0.0.1:9000/in'])('endpoint %s is accepted', (endpoint) => {
+  test.each(['file:///srv/inbox', 'https://ap.example.org/as4', 'http://127.0.0.1:9000/in', 'peppol:'])('endpoint %s is accepted', (endpoint) => {
     expect(parseParticipant({ name: ' Mairie ', endpoint })).toEqual({ ok: true, value: { name: 'Mairie', endpoint } })
   })
 
@@ -28,6 +28,7 @@ describe('participant body', () => {
     [{ name: 'x', endpoint: 'ftp://h/x' }, /protocol ftp: is not supported/],
     [{ name: 'x', endpoint: 'file://host/x' }, /file:\/\/\/absolute\/path/],
     [{ name: 'x', endpoint: 'not a url' }, /is not a URL/],
+    [{ name: 'x', endpoint: 'peppol:0088:123' }, /protocol peppol: is not supported.*or peppol:/],
   ])('%j is refused: %s', (body, message) => {
     const r = parseParticipant(body)
     expect(r.ok).toBe(false)

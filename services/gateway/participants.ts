@@ -22,11 +22,13 @@ export type Participant = { name: string; endpoint: string }
 export function parseParticipant(body: unknown): Parsed<Participant> {
   const b = (body ?? {}) as Record<string, unknown>
   if (typeof b.name !== 'string' || b.name.trim() === '') return { ok: false, message: '`name` is required (a non-empty string)' }
-  if (typeof b.endpoint !== 'string') return { ok: false, message: '`endpoint` is required: file:///dir, http://… or https://…' }
+  if (typeof b.endpoint !== 'string') return { ok: false, message: '`endpoint` is required: file:///dir, http://…, https://… or peppol:' }
+  // On the Peppol network: delivered over AS4 to the access point the participant's SMP names (Peppol on).
+  if (b.endpoint === 'peppol:') return { ok: true, value: { name: b.name.trim(), endpoint: b.endpoint } }
   let url: URL
   try { url = new URL(b.endpoint) } catch { return { ok: false, message: `\`endpoint\` '${b.endpoint}' is not a URL` } }
   if (!['file:', 'http:', 'https:'].includes(url.protocol)) {
-    return { ok: false, message: `\`endpoint\` protocol ${url.protocol} is not supported; use file:///dir, http://… or https://…` }
+    return { ok: false, message: `\`endpoint\` protocol ${url.protocol} is not supported; use file:///dir, http://…, https://… or peppol:` }
   }
   if (url.protocol === 'file:' && (url.host !== '' || url.pathname === '/')) {
     return { ok: false, message: '`endpoint` file URLs name a local folder: file:///absolute/path' }

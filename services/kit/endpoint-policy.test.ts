@@ -81,3 +81,11 @@ describe('redactUrl', () => {
     expect(redactUrl(raw)).toBe(redacted)
   })
 })
+
+describe('Peppol endpoints', () => {
+  test('`peppol:` is accepted at registration (its AS4 URL, from the SMP, is checked at each delivery); other peppol: forms are not', async () => {
+    const policy = { allowedHosts: [], dropRoot: '/srv/facteur/inbox' }
+    expect(await checkEndpoint('peppol:', policy)).toEqual({ ok: true })
+    expect(await checkEndpoint('peppol:0088:123', policy)).toEqual({ ok: false, reason: 'the protocol peppol: is not supported' })
+  })
+})

@@ -1,5 +1,6 @@
 // The hub's own static SMP (SMP 1.x read side): for every participant that receives through this hub — a
-// B2B participant of the directory, or a public structure (0009:<SIRET>) — the document types it takes over
+// B2B participant of the directory (not one marked `peppol:`, which receives elsewhere), or a public structure
+// (0009:<SIRET>) — the document types it takes over
 // Peppol, at the hub's AS4 URL with the hub's AP certificate, signed with the SMP key. Enough for a peer on
 // a test network or on one machine to find the hub; a production SMP also registers its participants in the
 // SML (not done here: operators use their SMP provider for that).
@@ -43,7 +44,7 @@ export function createSmpPublisher(options: SmpPublisherOptions): SmpPublisher {
     const address = participant.value.toLowerCase()
     const siret = /^0009:([0-9]{14})$/.exec(address)?.[1] ?? null
     const { rows } = await options.db.query(
-      'SELECT 1 FROM participants WHERE address = $1 UNION ALL SELECT 1 FROM structures WHERE siret = $2 AND active LIMIT 1', [address, siret])
+      `SELECT 1 FROM participants WHERE address = $1 AND endpoint <> 'peppol:' UNION ALL SELECT 1 FROM structures WHERE siret = $2 AND active LIMIT 1`, [address, siret])
     return rows.length > 0
   }
   const accepted = (documentType: PeppolId) => documentType.scheme === DOCTYPE_SCHEME && receivedDocumentTypes.some((d) => d.value === documentType.value)
