@@ -14,6 +14,7 @@ import { checkChain, type PeppolIdentity } from '../peppol/pki.js'
 import { ebmsErrors, errorXml, readUserMessage, receiptXml, type EbmsError } from '../peppol/as4-inbound.js'
 import { partyCountry, unwrap } from '../peppol/sbdh.js'
 import { formatId, sameParticipant } from '../peppol/identifiers.js'
+import { receivesHere } from '../peppol/smp-publisher.js'
 import { checkDeposit } from './deposit.js'
 
 const SOAP = 'application/soap+xml; charset=utf-8'
@@ -54,11 +55,8 @@ export function as4Routes(app: Express, { config, db, log, peppol }: { config: C
           : env.process.value !== m.process.value ? `the SBDH PROCESSID ${env.process.value} is not the eb:Service ${m.process.value}` : null
     if (mismatch) return refuse(error(ebmsErrors.valueInconsistent, 'ValueInconsistent', mismatch))
 
-    const recipient = m.finalRecipient.value.toLowerCase()
-    const siret = /^0009:([0-9]{14})$/.exec(recipient)?.[1] ?? null
-    const served = (await db.query(`SELECT 1 FROM participants WHERE address = $1 AND endpoint <> 'peppol:' UNION ALL SELECT 1 FROM structures WHERE siret = $2 AND active LIMIT 1`, [recipient, siret])).rows.length > 0
     // Peppol AS4 profile 2.0 §4.4: a receiver that does not serve the final recipient says PEPPOL:NOT_SERVICED.
-    if (!served) return refuse(error(ebmsErrors.other, 'PEPPOL:NOT_SERVICED', `${formatId(m.finalRecipient)} does not receive through this access point`))
+    if (!(await receivesHere(db, m.finalRecipient))) return refuse(error(ebmsErrors.other, 'PEPPOL:NOT_SERVICED', `${formatId(m.finalRecipient)} does not receive through this access point`))
     const deposit = checkDeposit(business.document, { maxBytes: config.maxDocumentBytes, maxDepth: config.maxXmlDepth })
     if (!deposit.ok) return refuse(error(ebmsErrors.other, 'Other', `the business document: ${deposit.problem.detail}`))
 

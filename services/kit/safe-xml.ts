@@ -82,3 +82,19 @@ export function utf8Text(bytes: Buffer): string | null {
   if (utf16 || (declared !== undefined && declared !== 'utf-8' && declared !== 'utf8')) return null
   return bytes.toString('utf8').replace(/^\uFEFF/, '')
 }
+
+// ---- XML writing (receipts, the Peppol envelope, SMP answers, AS4 messages) ----
+
+// Characters XML 1.0 forbids (production [2] Char): C0 controls but tab, LF, CR; lone surrogates; U+FFFE/U+FFFF.
+const ILLEGAL_XML_CHARS = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu
+
+/** Text with the characters XML 1.0 cannot carry removed. */
+export function xmlSafe(value: string): string {
+  return value.replace(ILLEGAL_XML_CHARS, '')
+}
+
+/** Escapes text or an attribute value (both quotes, so the same helper serves both; CR/tab/LF kept as references). */
+export function escapeXml(value: string): string {
+  return xmlSafe(value).replace(/[&<>"'\r\t\n]/g, (c) => ESCAPES[c]!)
+}
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\r': '&#13;', '\t': '&#9;', '\n': '&#10;' }

@@ -10,6 +10,7 @@ import { decompress, decryptContent, encAlg, unwrapKey } from './as4-crypto.js'
 import { parseMultipart, partByCid, type Part } from './mime.js'
 import { nsUri, peppol, signParts, signatureXml, type Signer, type UserMessage } from './as4-message.js'
 import { DOCTYPE_SCHEME, PARTICIPANT_SCHEME, PROCESS_SCHEME, parseQualified, type PeppolId } from './identifiers.js'
+import { escapeXml } from '../kit/safe-xml.js'
 
 const ns = { S12: nsUri.S12, eb: nsUri.eb, wsse: nsUri.wsse, wsu: nsUri.wsu, ds: nsUri.ds, xenc: nsUri.xenc, xenc11: nsUri.xenc11, ebbp: nsUri.ebbp }
 
@@ -194,8 +195,7 @@ function signalEnvelope(signal: string, signer: Signer): string {
 }
 
 const messageInfo = (refTo: string | null) =>
-  `<eb:MessageInfo><eb:Timestamp>${new Date().toISOString()}</eb:Timestamp><eb:MessageId>${randomUUID()}@facteur</eb:MessageId>${refTo ? `<eb:RefToMessageId>${esc(refTo)}</eb:RefToMessageId>` : ''}</eb:MessageInfo>`
-const esc = (s: string) => s.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;')
+  `<eb:MessageInfo><eb:Timestamp>${new Date().toISOString()}</eb:Timestamp><eb:MessageId>${randomUUID()}@facteur</eb:MessageId>${refTo ? `<eb:RefToMessageId>${escapeXml(refTo)}</eb:RefToMessageId>` : ''}</eb:MessageInfo>`
 
 /** The signed receipt of a received user message, with its non-repudiation information (the signed references). */
 export function receiptXml(received: Pick<Received, 'message' | 'references'>, signer: Signer): string {
@@ -207,8 +207,8 @@ export function receiptXml(received: Pick<Received, 'message' | 'references'>, s
 /** An ebMS error signal (severity failure), signed when a key is given. */
 export function errorXml(error: EbmsError, signer: Signer): string {
   return signalEnvelope(`<eb:SignalMessage>${messageInfo(error.refToMessageId)}` +
-    `<eb:Error category="Content" errorCode="${esc(error.code)}" origin="ebMS" severity="failure" shortDescription="${esc(error.shortDescription)}"${error.refToMessageId ? ` refToMessageInError="${esc(error.refToMessageId)}"` : ''}>` +
-    `<eb:Description xml:lang="en">${esc(error.detail)}</eb:Description><eb:ErrorDetail>${esc(error.detail)}</eb:ErrorDetail></eb:Error></eb:SignalMessage>`, signer)
+    `<eb:Error category="Content" errorCode="${escapeXml(error.code)}" origin="ebMS" severity="failure" shortDescription="${escapeXml(error.shortDescription)}"${error.refToMessageId ? ` refToMessageInError="${escapeXml(error.refToMessageId)}"` : ''}>` +
+    `<eb:Description xml:lang="en">${escapeXml(error.detail)}</eb:Description><eb:ErrorDetail>${escapeXml(error.detail)}</eb:ErrorDetail></eb:Error></eb:SignalMessage>`, signer)
 }
 
 export type Answer =

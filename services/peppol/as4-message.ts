@@ -8,6 +8,7 @@ import { DS, alg, canonicalSubtree, elementById, sha256, signatureValue, signedI
 import { compress, encAlg, encryptContent, wrapKey } from './as4-crypto.js'
 import { buildMultipart, type Multipart } from './mime.js'
 import { PARTICIPANT_SCHEME, type PeppolId } from './identifiers.js'
+import { escapeXml } from '../kit/safe-xml.js'
 
 export const nsUri = {
   S12: 'http://www.w3.org/2003/05/soap-envelope',
@@ -48,24 +49,23 @@ export type UserMessage = {
 
 export type Signer = { key: KeyObject; certificate: Buffer }
 
-const esc = (s: string) => s.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;')
 
 export const newMessageId = () => `${randomUUID()}@facteur`
 
 function messagingXml(m: UserMessage, id: string, attachmentCid: string): string {
-  const property = (name: string, v: PeppolId) => `<eb:Property name="${name}" type="${esc(v.scheme === PARTICIPANT_SCHEME ? 'iso6523-actorid-upis' : v.scheme)}">${esc(v.value)}</eb:Property>`
+  const property = (name: string, v: PeppolId) => `<eb:Property name="${name}" type="${escapeXml(v.scheme === PARTICIPANT_SCHEME ? 'iso6523-actorid-upis' : v.scheme)}">${escapeXml(v.value)}</eb:Property>`
   return `<eb:Messaging xmlns:eb="${nsUri.eb}" S12:mustUnderstand="true" wsu:Id="${id}"><eb:UserMessage>` +
-    `<eb:MessageInfo><eb:Timestamp>${m.timestamp.toISOString()}</eb:Timestamp><eb:MessageId>${esc(m.messageId)}</eb:MessageId></eb:MessageInfo>` +
+    `<eb:MessageInfo><eb:Timestamp>${m.timestamp.toISOString()}</eb:Timestamp><eb:MessageId>${escapeXml(m.messageId)}</eb:MessageId></eb:MessageInfo>` +
     '<eb:PartyInfo>' +
-    `<eb:From><eb:PartyId type="${peppol.partyIdType}">${esc(m.from)}</eb:PartyId><eb:Role>${peppol.initiator}</eb:Role></eb:From>` +
-    `<eb:To><eb:PartyId type="${peppol.partyIdType}">${esc(m.to)}</eb:PartyId><eb:Role>${peppol.responder}</eb:Role></eb:To>` +
+    `<eb:From><eb:PartyId type="${peppol.partyIdType}">${escapeXml(m.from)}</eb:PartyId><eb:Role>${peppol.initiator}</eb:Role></eb:From>` +
+    `<eb:To><eb:PartyId type="${peppol.partyIdType}">${escapeXml(m.to)}</eb:PartyId><eb:Role>${peppol.responder}</eb:Role></eb:To>` +
     '</eb:PartyInfo>' +
     `<eb:CollaborationInfo><eb:AgreementRef>${peppol.agreement}</eb:AgreementRef>` +
-    `<eb:Service type="${esc(m.process.scheme)}">${esc(m.process.value)}</eb:Service>` +
-    `<eb:Action>${esc(`${m.documentType.scheme}::${m.documentType.value}`)}</eb:Action>` +
-    `<eb:ConversationId>${esc(m.conversationId)}</eb:ConversationId></eb:CollaborationInfo>` +
+    `<eb:Service type="${escapeXml(m.process.scheme)}">${escapeXml(m.process.value)}</eb:Service>` +
+    `<eb:Action>${escapeXml(`${m.documentType.scheme}::${m.documentType.value}`)}</eb:Action>` +
+    `<eb:ConversationId>${escapeXml(m.conversationId)}</eb:ConversationId></eb:CollaborationInfo>` +
     `<eb:MessageProperties>${property('originalSender', m.originalSender)}${property('finalRecipient', m.finalRecipient)}</eb:MessageProperties>` +
-    `<eb:PayloadInfo><eb:PartInfo href="cid:${esc(attachmentCid)}"><eb:PartProperties>` +
+    `<eb:PayloadInfo><eb:PartInfo href="cid:${escapeXml(attachmentCid)}"><eb:PartProperties>` +
     '<eb:Property name="MimeType">application/xml</eb:Property><eb:Property name="CompressionType">application/gzip</eb:Property>' +
     '</eb:PartProperties></eb:PartInfo></eb:PayloadInfo>' +
     '</eb:UserMessage></eb:Messaging>'

@@ -5,6 +5,7 @@ import { XmlDocument, XmlElement } from 'libxml2-wasm'
 import { XmlC14NMode } from 'libxml2-wasm/lib/c14n.mjs'
 import type { Syntax } from '../../schemas/events.js'
 import { DOCTYPE_SCHEME, PARTICIPANT_SCHEME, PROCESS_SCHEME, syntaxOfDocumentType, type PeppolId } from './identifiers.js'
+import { escapeXml } from '../kit/safe-xml.js'
 
 export const SBDH_NS = 'http://www.unece.org/cefact/namespaces/StandardBusinessDocumentHeader'
 
@@ -20,7 +21,6 @@ export type Envelope = {
   createdAt: Date
 }
 
-const esc = (s: string) => s.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;')
 
 /** The payload's root: namespace, local name and the version the document type id ends with. */
 function rootOf(documentType: PeppolId): { standard: string; type: string; version: string } {
@@ -38,13 +38,13 @@ function asContent(document: Buffer | string): string {
 export function wrap(envelope: Envelope, document: Buffer | string): string {
   const root = rootOf(envelope.documentType)
   const scope = (type: string, value: string, identifier?: string) =>
-    `<Scope><Type>${type}</Type><InstanceIdentifier>${esc(value)}</InstanceIdentifier>${identifier ? `<Identifier>${identifier}</Identifier>` : ''}</Scope>`
+    `<Scope><Type>${type}</Type><InstanceIdentifier>${escapeXml(value)}</InstanceIdentifier>${identifier ? `<Identifier>${identifier}</Identifier>` : ''}</Scope>`
   return '<?xml version="1.0" encoding="UTF-8"?>\n' +
     `<StandardBusinessDocument xmlns="${SBDH_NS}"><StandardBusinessDocumentHeader><HeaderVersion>1.0</HeaderVersion>` +
-    `<Sender><Identifier Authority="${PARTICIPANT_SCHEME}">${esc(envelope.sender.value)}</Identifier></Sender>` +
-    `<Receiver><Identifier Authority="${PARTICIPANT_SCHEME}">${esc(envelope.receiver.value)}</Identifier></Receiver>` +
-    `<DocumentIdentification><Standard>${esc(root.standard)}</Standard><TypeVersion>${esc(root.version)}</TypeVersion>` +
-    `<InstanceIdentifier>${esc(envelope.instanceId)}</InstanceIdentifier><Type>${esc(root.type)}</Type>` +
+    `<Sender><Identifier Authority="${PARTICIPANT_SCHEME}">${escapeXml(envelope.sender.value)}</Identifier></Sender>` +
+    `<Receiver><Identifier Authority="${PARTICIPANT_SCHEME}">${escapeXml(envelope.receiver.value)}</Identifier></Receiver>` +
+    `<DocumentIdentification><Standard>${escapeXml(root.standard)}</Standard><TypeVersion>${escapeXml(root.version)}</TypeVersion>` +
+    `<InstanceIdentifier>${escapeXml(envelope.instanceId)}</InstanceIdentifier><Type>${escapeXml(root.type)}</Type>` +
     `<CreationDateAndTime>${envelope.createdAt.toISOString()}</CreationDateAndTime></DocumentIdentification>` +
     '<BusinessScope>' +
     scope('DOCUMENTID', envelope.documentType.value, DOCTYPE_SCHEME) +

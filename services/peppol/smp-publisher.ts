@@ -12,12 +12,26 @@ import { FacteurError } from '../kit/errors.js'
 import { checkChain, loadIdentity, type PeppolIdentity } from './pki.js'
 import { DOCTYPE_SCHEME, PARTICIPANT_SCHEME, documentTypeId, processId, type PeppolId } from './identifiers.js'
 import { AS4_TRANSPORT, ID_NS, SMP_NS, serviceMetadataUrl, signedServiceMetadataXml } from './smp.js'
+import { escapeXml } from '../kit/safe-xml.js'
 
 export const PEPPOL_BIS_BILLING = 'urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0'
 export const BILLING_PROCESS = processId('urn:fdc:peppol.eu:2017:poacc:billing:01:1.0')
 
 /** What the hub receives over Peppol: Peppol BIS Billing 3.0 invoices and credit notes in UBL. */
 export const receivedDocumentTypes: PeppolId[] = [documentTypeId('ubl-invoice', PEPPOL_BIS_BILLING), documentTypeId('ubl-creditnote', PEPPOL_BIS_BILLING)]
+
+/**
+ * Whether a participant receives through this hub: a directory participant (addresses are stored lower case,
+ * participants.ts) that is not marked `peppol:` (those receive elsewhere), or an active public structure
+ * (0009:<SIRET>, Chorus Pro's scheme). What the hub's SMP publishes and what POST /as4 accepts.
+ */
+export async function receivesHere(db: Db, participant: PeppolId): Promise<boolean> {
+  const address = participant.value.toLowerCase()
+  const siret = /^0009:([0-9]{14})$/.exec(address)?.[1] ?? null
+  const { rows } = await db.query(
+    `SELECT 1 FROM participants WHERE address = $1 AND endpoint <> 'peppol:' UNION ALL SELECT 1 FROM structures WHERE siret = $2 AND active LIMIT 1`, [address, siret])
+  return rows.length > 0
+}
 
 export type SmpPublisherOptions = {
   db: Db
@@ -35,18 +49,9 @@ export type SmpPublisher = {
   serviceGroup(participant: PeppolId, baseUrl: string): Promise<string | null>
 }
 
-const esc = (s: string) => s.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;')
 
 export function createSmpPublisher(options: SmpPublisherOptions): SmpPublisher {
-  // Addresses are stored lower case (participants.ts); a structure's is 0009:<SIRET> (Chorus Pro's scheme).
-  async function served(participant: PeppolId): Promise<boolean> {
-    if (participant.scheme !== PARTICIPANT_SCHEME) return false
-    const address = participant.value.toLowerCase()
-    const siret = /^0009:([0-9]{14})$/.exec(address)?.[1] ?? null
-    const { rows } = await options.db.query(
-      `SELECT 1 FROM participants WHERE address = $1 AND endpoint <> 'peppol:' UNION ALL SELECT 1 FROM structures WHERE siret = $2 AND active LIMIT 1`, [address, siret])
-    return rows.length > 0
-  }
+  const served = (participant: PeppolId) => participant.scheme === PARTICIPANT_SCHEME && receivesHere(options.db, participant)
   const accepted = (documentType: PeppolId) => documentType.scheme === DOCTYPE_SCHEME && receivedDocumentTypes.some((d) => d.value === documentType.value)
 
   return {
@@ -62,9 +67,9 @@ export function createSmpPublisher(options: SmpPublisherOptions): SmpPublisher {
     },
     async serviceGroup(participant, baseUrl) {
       if (!(await served(participant))) return null
-      const refs = receivedDocumentTypes.map((d) => `<smp:ServiceMetadataReference href="${esc(serviceMetadataUrl(baseUrl, participant, d))}"/>`).join('')
+      const refs = receivedDocumentTypes.map((d) => `<smp:ServiceMetadataReference href="${escapeXml(serviceMetadataUrl(baseUrl, participant, d))}"/>`).join('')
       return `<?xml version="1.0" encoding="UTF-8"?>\n<smp:ServiceGroup xmlns:smp="${SMP_NS}" xmlns:id="${ID_NS}">` +
-        `<id:ParticipantIdentifier scheme="${PARTICIPANT_SCHEME}">${esc(participant.value)}</id:ParticipantIdentifier>` +
+        `<id:ParticipantIdentifier scheme="${PARTICIPANT_SCHEME}">${escapeXml(participant.value)}</id:ParticipantIdentifier>` +
         `<smp:ServiceMetadataReferenceCollection>${refs}</smp:ServiceMetadataReferenceCollection></smp:ServiceGroup>\n`
     },
   }

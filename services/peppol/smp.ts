@@ -5,6 +5,7 @@ import { X509Certificate, type KeyObject } from 'node:crypto'
 import { XmlDocument, XmlElement } from 'libxml2-wasm'
 import { DS, alg, canonicalDocument, dereferenceInDocument, sha256, signatureValue, signedInfoXml, verifySignature } from './xmldsig.js'
 import { DOCTYPE_SCHEME, PARTICIPANT_SCHEME, PROCESS_SCHEME, formatId, type PeppolId } from './identifiers.js'
+import { escapeXml } from '../kit/safe-xml.js'
 
 export const SMP_NS = 'http://busdox.org/serviceMetadata/publishing/1.0/'
 export const ID_NS = 'http://busdox.org/transport/identifiers/1.0/'
@@ -29,19 +30,18 @@ export type Endpoint = {
 }
 export type ServiceMetadata = { participant: PeppolId; documentType: PeppolId; processes: { process: PeppolId; endpoints: Endpoint[] }[] }
 
-const esc = (s: string) => s.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;')
-const idXml = (element: string, id: PeppolId) => `<id:${element} scheme="${esc(id.scheme)}">${esc(id.value)}</id:${element}>`
+const idXml = (element: string, id: PeppolId) => `<id:${element} scheme="${escapeXml(id.scheme)}">${escapeXml(id.value)}</id:${element}>`
 
 function endpointXml(e: Endpoint): string {
   // Element order of the SMP 1.x EndpointType (ServiceMetadataPublishing 1.0 XSD).
-  return `<smp:Endpoint transportProfile="${esc(e.transportProfile)}">` +
-    `<wsa:EndpointReference><wsa:Address>${esc(e.address)}</wsa:Address></wsa:EndpointReference>` +
+  return `<smp:Endpoint transportProfile="${escapeXml(e.transportProfile)}">` +
+    `<wsa:EndpointReference><wsa:Address>${escapeXml(e.address)}</wsa:Address></wsa:EndpointReference>` +
     '<smp:RequireBusinessLevelSignature>false</smp:RequireBusinessLevelSignature>' +
     (e.activation ? `<smp:ServiceActivationDate>${e.activation.toISOString()}</smp:ServiceActivationDate>` : '') +
     (e.expiration ? `<smp:ServiceExpirationDate>${e.expiration.toISOString()}</smp:ServiceExpirationDate>` : '') +
     `<smp:Certificate>${e.certificate.toString('base64')}</smp:Certificate>` +
-    `<smp:ServiceDescription>${esc(e.description)}</smp:ServiceDescription>` +
-    `<smp:TechnicalContactUrl>${esc(e.technicalContact)}</smp:TechnicalContactUrl>` +
+    `<smp:ServiceDescription>${escapeXml(e.description)}</smp:ServiceDescription>` +
+    `<smp:TechnicalContactUrl>${escapeXml(e.technicalContact)}</smp:TechnicalContactUrl>` +
     '</smp:Endpoint>'
 }
 

@@ -8,6 +8,7 @@
 import { createHash, createSign, createVerify, type KeyObject } from 'node:crypto'
 import { XmlDocument, XmlElement, type XmlNode } from 'libxml2-wasm'
 import { XmlC14NMode } from 'libxml2-wasm/lib/c14n.mjs'
+import { escapeXml } from '../kit/safe-xml.js'
 
 export const DS = 'http://www.w3.org/2000/09/xmldsig#'
 export const EC = 'http://www.w3.org/2001/10/xml-exc-c14n#'
@@ -59,10 +60,9 @@ export const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).
 
 export type Reference = { uri: string; transforms: string[]; digest: Buffer; inclusivePrefixes?: string[] }
 
-const escapeAttr = (s: string) => s.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('"', '&quot;')
 
 function transformXml(p: string, algorithm: string, prefixes?: string[]) {
-  const inner = algorithm === alg.excC14n && prefixes?.length ? `<ec:InclusiveNamespaces xmlns:ec="${EC}" PrefixList="${escapeAttr(prefixes.join(' '))}"/>` : ''
+  const inner = algorithm === alg.excC14n && prefixes?.length ? `<ec:InclusiveNamespaces xmlns:ec="${EC}" PrefixList="${escapeXml(prefixes.join(' '))}"/>` : ''
   return `<${p}Transform Algorithm="${algorithm}">${inner}</${p}Transform>`
 }
 
@@ -73,9 +73,9 @@ function transformXml(p: string, algorithm: string, prefixes?: string[]) {
 export function signedInfoXml(references: Reference[], options: { prefix?: string; inclusivePrefixes?: string[] } = {}): string {
   const p = options.prefix === undefined ? 'ds:' : options.prefix ? `${options.prefix}:` : ''
   const decl = p ? `xmlns:${p.slice(0, -1)}="${DS}"` : `xmlns="${DS}"`
-  const c14nInner = options.inclusivePrefixes?.length ? `<ec:InclusiveNamespaces xmlns:ec="${EC}" PrefixList="${escapeAttr(options.inclusivePrefixes.join(' '))}"/>` : ''
+  const c14nInner = options.inclusivePrefixes?.length ? `<ec:InclusiveNamespaces xmlns:ec="${EC}" PrefixList="${escapeXml(options.inclusivePrefixes.join(' '))}"/>` : ''
   const refs = references.map((r) =>
-    `<${p}Reference URI="${escapeAttr(r.uri)}"><${p}Transforms>${r.transforms.map((t) => transformXml(p, t, r.inclusivePrefixes)).join('')}</${p}Transforms>` +
+    `<${p}Reference URI="${escapeXml(r.uri)}"><${p}Transforms>${r.transforms.map((t) => transformXml(p, t, r.inclusivePrefixes)).join('')}</${p}Transforms>` +
     `<${p}DigestMethod Algorithm="${alg.sha256}"/><${p}DigestValue>${r.digest.toString('base64')}</${p}DigestValue></${p}Reference>`).join('')
   return `<${p}SignedInfo ${decl}><${p}CanonicalizationMethod Algorithm="${alg.excC14n}">${c14nInner}</${p}CanonicalizationMethod>` +
     `<${p}SignatureMethod Algorithm="${alg.rsaSha256}"/>${refs}</${p}SignedInfo>`

@@ -18,9 +18,10 @@ import { fileURLToPath } from 'node:url'
 import type { Finding } from '../../schemas/events.js'
 import { statuses } from '../../schemas/lifecycle.js'
 import {
-  buildReceipt, escapeXml, invoiceResponseCodes, MAX_LINE_RESPONSES, mlrResponseCodes, NO_RECEIPT,
+  buildReceipt, invoiceResponseCodes, MAX_LINE_RESPONSES, mlrResponseCodes, NO_RECEIPT,
   type Receipt, type ReceiptInput,
 } from './receipts.js'
+import { escapeXml } from '../kit/safe-xml.js'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const NS = {

@@ -19,6 +19,7 @@
 // Pure: no I/O, no clock; the same input always gives the same XML.
 import type { Finding, RoutingReason } from '../../schemas/events.js'
 import { isStatus, statuses } from '../../schemas/lifecycle.js'
+import { escapeXml, xmlSafe } from '../kit/safe-xml.js'
 
 export type ReceiptInput = {
   documentId: string            // the hub's id of the invoice
@@ -119,20 +120,6 @@ const INVOICE_TYPE_CODES = new Set(('71 80 81 82 83 84 102 130 202 203 204 211 2
   + '780 817 870 875 876 877 935').split(' '))
 
 // ---- XML writing ----
-
-// Characters XML 1.0 forbids (production [2] Char): C0 controls but tab, LF, CR; lone surrogates; U+FFFE/U+FFFF.
-const ILLEGAL_XML_CHARS = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu
-
-/** Text with the characters XML 1.0 cannot carry removed. */
-export function xmlSafe(value: string): string {
-  return value.replace(ILLEGAL_XML_CHARS, '')
-}
-
-/** Escapes text or an attribute value (both quotes, so the same helper serves both; CR/tab/LF kept as references). */
-export function escapeXml(value: string): string {
-  return xmlSafe(value).replace(/[&<>"'\r\t\n]/g, (c) => ESCAPES[c]!)
-}
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\r': '&#13;', '\t': '&#9;', '\n': '&#10;' }
 
 /** A value worth writing: not null and with something left once illegal characters and spaces are gone. */
 function present(value: string | null | undefined): value is string {
