@@ -88,7 +88,7 @@ const message = (over: Partial<UserMessage> = {}): UserMessage => ({
 })
 
 async function send(m: UserMessage, invoice: Buffer, from = pki.peer) {
-  const sbdh = Buffer.from(wrap({ sender: m.originalSender, receiver: m.finalRecipient, documentType, process, countryC1: 'FR', instanceId: m.messageId, createdAt: new Date() }, invoice))
+  const sbdh = Buffer.from(wrap({ sender: m.originalSender, receiver: m.finalRecipient, documentType: m.documentType, process: m.process, countryC1: 'FR', instanceId: m.messageId, createdAt: new Date() }, invoice))
   const built = await buildUserMessage(m, sbdh, { key: from.privateKey, certificate: from.certificate.der }, pki.ap.certificate.der)
   const post = async () => {
     const res = await fetch(url, { method: 'POST', headers: { 'content-type': built.contentType }, body: built.body })
@@ -124,7 +124,10 @@ describe('AS4 into the pipeline (corner 3)', () => {
     const invoice = await fixture('ubl-invoice.xml')
     const expectError = async (m: UserMessage, code: string, text: string, from = pki.peer, body = invoice) => {
       const { built, post } = await send(m, body, from)
-      const answer = readAnswer((await post()).body, { messageId: m.messageId, references: built.references }, pki.ap.certificate.der)
+      const { body: signal } = await post()
+      const answer = readAnswer(signal, { messageId: m.messageId, references: built.references }, pki.ap.certificate.der)
+      // What a sending MSH reads by machine: PEPPOL:NOT_SERVICED alone in eb:ErrorDetail (Peppol AS4 profile 2.0 §4.4).
+      if (code === 'EBMS:0004') expect(signal.toString('utf8')).toContain('<eb:ErrorDetail>PEPPOL:NOT_SERVICED</eb:ErrorDetail>')
       expect(answer).toMatchObject({ kind: 'error', errors: [{ code, shortDescription: expect.any(String), detail: expect.stringContaining(text) }] })
       if (answer.kind === 'error') expect(`${answer.errors[0]!.shortDescription} ${answer.errors[0]!.detail}`).toContain(text)
       expect(await withDb(async (c) => (await c.query('SELECT 1 FROM as4_received WHERE message_id = $1', [m.messageId])).rows.length)).toBe(0)
@@ -134,6 +137,10 @@ describe('AS4 into the pipeline (corner 3)', () => {
     const elsewhere = `0009:${randomSiret()}`
     expect((await registerParticipant(elsewhere, 'peppol:')).status).toBeLessThan(300)
     await expectError(message({ finalRecipient: { scheme: 'iso6523-actorid-upis', value: elsewhere } }), 'EBMS:0004', 'does not receive through this access point')
+    // A document type or process other than those the hub's SMP publishes is not served either (Peppol AS4 §4.4).
+    const xrechnung = documentTypeId('ubl-invoice', 'urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0')
+    await expectError(message({ documentType: xrechnung }), 'EBMS:0004', 'does not receive the document type')
+    await expectError(message({ process: processId('urn:fdc:peppol.eu:2017:poacc:selfbilling:01:1.0') }), 'EBMS:0004', 'does not receive for the process')
     await expectError(message({ from: stranger.peer.name }), 'EBMS:0101', 'not trusted', stranger.peer)
     await expectError(message({ to: 'POP999999' }), 'EBMS:0003', 'not to this access point')
   })

@@ -189,6 +189,8 @@ export type Phase4ReceiverOptions = Phase4Identity & {
   port?: number
   /** How long to wait for the JVM to answer (default 120 s: it is slow to start on a busy machine). */
   startTimeoutMs?: number
+  /** The document types it receives (`busdox-docid-qns::…`); others get EBMS:0004 PEPPOL:NOT_SERVICED. Absent: any. */
+  serves?: string[]
 }
 
 export type Phase4Exchange = {
@@ -234,7 +236,8 @@ export async function startPhase4Receiver(options: Phase4ReceiverOptions): Promi
   const log = join(dir, 'receiver.log')
   const logStream = createWriteStream(log, { flags: 'a' })
   const child = spawn('java', [...JVM_OPTIONS, '-cp', classpath, 'Phase4Peer', 'receive', ...identityArgs(options),
-    '--seat', options.seat, '--port', String(options.port ?? 0), '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] })
+    '--seat', options.seat, '--port', String(options.port ?? 0), '--out', out, ...(options.serves ? ['--serves', options.serves.join(',')] : [])],
+  { stdio: ['ignore', 'pipe', 'pipe'] })
   child.stderr!.pipe(logStream, { end: false })
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
   const failure = (what: string) => new Error(`phase4 receiver ${what}; last lines of ${log}:\n${tail(readLog(log), 30)}`)
@@ -298,10 +301,15 @@ async function stopProcess(child: ChildProcess, exited: Promise<number | null>):
 // ---------------------------------------------------------------------------------------------------------------
 // Sender
 
-export type Phase4SendOptions = Phase4Identity & {
+export type Phase4SendOptions = Phase4Identity & ({
   url: string
   /** The receiving access point's certificate (PEM), as an SMP would give it. */
   receiverCert: string
+  smp?: undefined
+} | {
+  /** phase4 looks the receiver up in this SMP (its base URL) and checks the answer's signature against `trust` (PEM). */
+  smp: { url: string; trust: string }
+}) & {
   /** The SBDH to send, as is (phase4 reads the identifiers from it). */
   sbdh: string | Buffer
   senderSeat: string
@@ -319,6 +327,8 @@ export type Phase4Outcome = {
   result: string
   /** MessageId of the user message sent. */
   messageId: string | null
+  /** Where it was sent: the given URL, or the endpoint the SMP gave (null when the lookup failed). */
+  endpointUrl: string | null
   /** The signal message that came back (a receipt or an error). */
   receipt: { messageId: string; refToMessageId: string; timestamp: string; isReceipt: boolean } | null
   errors: { errorCode: string; severity: string; shortDescription: string; description: string | null; errorDetail: string | null; refToMessageInError: string | null }[]
@@ -345,8 +355,8 @@ export async function phase4Send(options: Phase4SendOptions): Promise<Phase4Sent
   const sbdh = join(dir, 'sbdh.xml')
   writeFileSync(sbdh, options.sbdh)
   const log = join(dir, 'sender.log')
-  const args = [...JVM_OPTIONS, '-cp', classpath, 'Phase4Peer', 'send', ...identityArgs(options), '--url', options.url,
-    '--receiver-cert', options.receiverCert, '--sbdh', sbdh, '--sender-seat', options.senderSeat, '--out', dir,
+  const receiver = options.smp ? ['--smp-url', options.smp.url, '--smp-trust', options.smp.trust] : ['--url', options.url, '--receiver-cert', options.receiverCert]
+  const args = [...JVM_OPTIONS, '-cp', classpath, 'Phase4Peer', 'send', ...identityArgs(options), ...receiver, '--sbdh', sbdh, '--sender-seat', options.senderSeat, '--out', dir,
     ...(options.messageId ? ['--message-id', options.messageId] : [])]
   const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
     execFile('java', args, { maxBuffer: 64 * 1024 * 1024, timeout: 300_000 }, (error, stdout, stderr) => {

@@ -11,10 +11,10 @@ import type { Logger } from '../kit/log.js'
 import { enqueue } from '../kit/outbox.js'
 import { continueTrace, formatTraceparent, TRACEPARENT } from '../kit/trace.js'
 import { checkChain, type PeppolIdentity } from '../peppol/pki.js'
-import { ebmsErrors, errorXml, readUserMessage, receiptXml, type EbmsError } from '../peppol/as4-inbound.js'
+import { ebmsErrors, errorXml, NOT_SERVICED, readUserMessage, receiptXml, type EbmsError } from '../peppol/as4-inbound.js'
 import { partyCountry, unwrap } from '../peppol/sbdh.js'
 import { formatId, sameParticipant } from '../peppol/identifiers.js'
-import { receivesHere } from '../peppol/smp-publisher.js'
+import { BILLING_PROCESS, receivedDocumentTypes, receivesHere } from '../peppol/smp-publisher.js'
 import { checkDeposit } from './deposit.js'
 
 const SOAP = 'application/soap+xml; charset=utf-8'
@@ -30,14 +30,14 @@ export function as4Routes(app: Express, { config, db, log, peppol }: { config: C
 
   app.post('/as4', express.raw({ type: () => true, limit: maxPayloadBytes + 256 * 1024 }), async (req, res) => {
     const refuse = (error: EbmsError) => {
-      log.info({ code: error.code, detail: error.detail, messageId: error.refToMessageId }, 'AS4 message refused')
+      log.info({ code: error.code, detail: error.description ?? error.detail, messageId: error.refToMessageId }, 'AS4 message refused')
       res.status(200).type(SOAP).send(errorXml(error, own))
     }
     const body: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)
     const received = await readUserMessage(req.get('content-type') ?? '', body, { own, trust, maxPayloadBytes })
     if (!received.ok) return refuse(received.error)
     const m = received.message
-    const error = (code: string, shortDescription: string, detail: string): EbmsError => ({ code, shortDescription, detail, refToMessageId: m.messageId })
+    const error = (code: string, shortDescription: string, detail: string, description?: string): EbmsError => ({ code, shortDescription, detail, description, refToMessageId: m.messageId })
 
     const previous = (await db.query<{ receipt: string; from_seat: string }>('SELECT receipt, from_seat FROM as4_received WHERE message_id = $1', [m.messageId])).rows[0]
     if (previous) {
@@ -55,8 +55,12 @@ export function as4Routes(app: Express, { config, db, log, peppol }: { config: C
           : env.process.value !== m.process.value ? `the SBDH PROCESSID ${env.process.value} is not the eb:Service ${m.process.value}` : null
     if (mismatch) return refuse(error(ebmsErrors.valueInconsistent, 'ValueInconsistent', mismatch))
 
-    // Peppol AS4 profile 2.0 §4.4: a receiver that does not serve the final recipient says PEPPOL:NOT_SERVICED.
-    if (!(await receivesHere(db, m.finalRecipient))) return refuse(error(ebmsErrors.other, 'PEPPOL:NOT_SERVICED', `${formatId(m.finalRecipient)} does not receive through this access point`))
+    // Peppol AS4 profile 2.0 §4.4: a receiver that does not serve the final recipient, or not for this document type
+    // and process, answers EBMS:0004 with the ErrorDetail PEPPOL:NOT_SERVICED. What is served is what the hub's SMP publishes.
+    const notServiced = (why: string) => refuse(error(ebmsErrors.other, 'Other', NOT_SERVICED, `${NOT_SERVICED}: ${why}`))
+    if (!receivedDocumentTypes.some((d) => d.value === m.documentType.value)) return notServiced(`this access point does not receive the document type ${formatId(m.documentType)}`)
+    if (m.process.value !== BILLING_PROCESS.value) return notServiced(`this access point does not receive for the process ${formatId(m.process)}`)
+    if (!(await receivesHere(db, m.finalRecipient))) return notServiced(`${formatId(m.finalRecipient)} does not receive through this access point`)
     const deposit = checkDeposit(business.document, { maxBytes: config.maxDocumentBytes, maxDepth: config.maxXmlDepth })
     if (!deposit.ok) return refuse(error(ebmsErrors.other, 'Other', `the business document: ${deposit.problem.detail}`))
 

@@ -20,7 +20,15 @@ export const ebmsErrors = {
   failedAuthentication: 'EBMS:0101', failedDecryption: 'EBMS:0102', policyNoncompliance: 'EBMS:0103', decompressionFailure: 'EBMS:0303',
 } as const
 
-export type EbmsError = { code: string; shortDescription: string; detail: string; refToMessageId: string | null }
+/**
+ * An ebMS error to answer. `detail` goes in eb:ErrorDetail, what a sending MSH reads by machine (the Peppol AS4
+ * profile puts `PEPPOL:NOT_SERVICED` there); `description`, for the people reading the sender's logs, goes in
+ * eb:Description (`detail` when absent).
+ */
+export type EbmsError = { code: string; shortDescription: string; detail: string; description?: string; refToMessageId: string | null }
+
+/** Peppol AS4 profile 2.0 §4.4: EBMS:0004 with this ErrorDetail when the receiver, or its document type or process, is not served here. */
+export const NOT_SERVICED = 'PEPPOL:NOT_SERVICED'
 
 export type Received = {
   ok: true
@@ -208,7 +216,7 @@ export function receiptXml(received: Pick<Received, 'message' | 'references'>, s
 export function errorXml(error: EbmsError, signer: Signer): string {
   return signalEnvelope(`<eb:SignalMessage>${messageInfo(error.refToMessageId)}` +
     `<eb:Error category="Content" errorCode="${escapeXml(error.code)}" origin="ebMS" severity="failure" shortDescription="${escapeXml(error.shortDescription)}"${error.refToMessageId ? ` refToMessageInError="${escapeXml(error.refToMessageId)}"` : ''}>` +
-    `<eb:Description xml:lang="en">${escapeXml(error.detail)}</eb:Description><eb:ErrorDetail>${escapeXml(error.detail)}</eb:ErrorDetail></eb:Error></eb:SignalMessage>`, signer)
+    `<eb:Description xml:lang="en">${escapeXml(error.description ?? error.detail)}</eb:Description><eb:ErrorDetail>${escapeXml(error.detail)}</eb:ErrorDetail></eb:Error></eb:SignalMessage>`, signer)
 }
 
 export type Answer =

@@ -12,11 +12,14 @@ import type { SmpClient } from '../../peppol/smp-client.js'
 import { outboundEnvelope } from '../../peppol/outbound.js'
 import { partyCountry, wrap } from '../../peppol/sbdh.js'
 import { buildUserMessage } from '../../peppol/as4-message.js'
-import { isDuplicateNotice, readAnswer } from '../../peppol/as4-inbound.js'
+import { isDuplicateNotice, NOT_SERVICED, readAnswer } from '../../peppol/as4-inbound.js'
 import { formatId } from '../../peppol/identifiers.js'
 
-// ebMS errors a retry cannot cure: the receiver does not serve the participant, or does not accept what was sent.
-const permanent = ['PEPPOL:NOT_SERVICED', 'EBMS:0001', 'EBMS:0003', 'EBMS:0009', 'EBMS:0101', 'EBMS:0102', 'EBMS:0103']
+// ebMS errors a retry cannot cure: the receiver does not accept what was sent (its signature, its security
+// header, its values), or does not serve the participant, document type or process (EBMS:0004 with the ErrorDetail
+// PEPPOL:NOT_SERVICED, Peppol AS4 profile 2.0 §4.4; readAnswer joins eb:Description and eb:ErrorDetail in `detail`).
+const permanent = ['EBMS:0001', 'EBMS:0003', 'EBMS:0009', 'EBMS:0101', 'EBMS:0102', 'EBMS:0103']
+const cannotBeCured = (e: { code: string; detail: string }) => permanent.includes(e.code) || e.detail.includes(NOT_SERVICED)
 
 export type PeppolChannelOptions = { db: Db; peppol: PeppolIdentity; smp: SmpClient; http: HttpChannelOptions }
 
@@ -65,7 +68,7 @@ export const peppolChannel = ({ db, peppol, smp, http }: PeppolChannelOptions): 
   }
   if (answer.kind === 'error') {
     const described = answer.errors.map((e) => `${e.code} ${e.shortDescription}: ${e.detail}`).join('; ')
-    const giveUp = answer.errors.some((e) => permanent.includes(e.code) || permanent.includes(e.shortDescription))
+    const giveUp = answer.errors.some(cannotBeCured)
     return { outcome: giveUp ? 'failed' : 'retry-later', detail: `${seat} refused the AS4 message: ${described}` }
   }
   return { outcome: 'retry-later', detail: `AS4 to ${found.endpoint.address}: HTTP ${posted.status}, ${answer.reason}` }

@@ -2,16 +2,20 @@
 // local test CA instead of OpenPeppol's (test/phase4.ts resolves phase4 with Maven and compiles this file).
 //
 //   receive --port P --keystore X.p12 --password-file F [--alias A] --trust CA.pem --trust-root ROOT.pem
-//           --seat POP000002 --out DIR
+//           --seat POP000002 --out DIR [--serves DOCTYPE,DOCTYPE…]
 //     An AS4 endpoint at http://127.0.0.1:P/as4 (P = 0: any free port). Prints {"listening":"<url>"} once ready.
+//     With --serves (document type ids, busdox-docid-qns::…), another document type is refused as a Peppol receiver
+//     refuses what it does not serve: EBMS:0004 with the ErrorDetail PEPPOL:NOT_SERVICED.
 //     Each request gets a folder DIR/NNNN with request.json + request.body (as received, before phase4 reads it),
 //     payload.xml (the decrypted, decompressed SBDH) and ebms.json (the ebMS values and the peer's verdict) when
 //     phase4 got as far as the user message, and response.json + response.body (the receipt or the error).
 //     One summary line per request is appended to DIR/exchanges.jsonl.
 //   send --url U --keystore X.p12 --password-file F [--alias A] --trust CA.pem --trust-root ROOT.pem
 //        --receiver-cert R.pem --sbdh FILE --sender-seat POP000001 --out DIR [--message-id ID]
+//   send --smp-url S --smp-trust SMPCA.pem (instead of --url and --receiver-cert) …
 //     Sends the SBDH as it is (its identifiers, read by phase4's own SBDH reader, fill the ebMS header) to U,
-//     encrypted for R (no SMP lookup), and checks the answer. Writes request.json + request.body (what phase4
+//     encrypted for R (no SMP lookup), or to the endpoint and certificate that the SMP at S publishes for the
+//     SBDH's receiver, document type and process (the SMP's signature checked against SMPCA), and checks the answer. Writes request.json + request.body (what phase4
 //     sent) and response.json + response.body (what came back) to DIR, prints one JSON line with the outcome and
 //     exits 0 when a receipt came back, signed by a certificate of the trusted CA, that covers what was sent.
 //
@@ -64,6 +68,7 @@ import com.helger.phase4.sender.IAS4SignalMessageValidationResultHandler;
 import com.helger.scope.mgr.ScopeManager;
 import com.helger.security.certificate.ECertificateCheckResult;
 import com.helger.security.certificate.TrustedCAChecker;
+import com.helger.smpclient.peppol.SMPClientReadOnly;
 import com.helger.security.revocation.CertificateRevocationCheckerDefaults;
 import com.helger.security.revocation.ERevocationCheckMode;
 import com.sun.net.httpserver.HttpExchange;
@@ -74,6 +79,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -124,6 +130,7 @@ public final class Phase4Peer {
     final String seat;
     final Path out;
     final int port;
+    final List<String> serves;
     final AtomicInteger sequence = new AtomicInteger();
     String url;
 
@@ -138,6 +145,8 @@ public final class Phase4Peer {
       seat = o.required("seat");
       out = Files.createDirectories(o.path("out"));
       port = Integer.parseInt(o.required("port"));
+      String served = o.optional("serves");
+      serves = served == null ? null : List.of(served.split(","));
     }
 
     void start() throws IOException {
@@ -308,6 +317,11 @@ public final class Phase4Peer {
         if (!mismatches.isEmpty()) {
           return refuse(errors, EEbmsError.EBMS_VALUE_INCONSISTENT, locale, messageId, "the ebMS header and the SBDH differ: " + String.join("; ", mismatches));
         }
+        if (serves != null && !serves.contains((String) header.get("documentType"))) {
+          // What phase4-peppol-servlet answers when the receiver check finds no endpoint for the document type.
+          errors.add(EEbmsError.EBMS_OTHER.errorBuilder(locale).refToMessageInError(messageId).errorDetail("PEPPOL:NOT_SERVICED").build());
+          return "EBMS:0004 PEPPOL:NOT_SERVICED " + header.get("documentType");
+        }
         return null;
       }
 
@@ -428,10 +442,14 @@ public final class Phase4Peer {
     int send() throws Exception {
       Identity identity = Identity.load(options.path("keystore"), options.path("password-file"), options.optional("alias"));
       List<X509Certificate> trusted = readCertificates(options.path("trust"));
-      X509Certificate receiverCert = readCertificates(options.path("receiver-cert")).get(0);
+      // Either the receiver's endpoint is given (--url, --receiver-cert), or phase4 looks it up in an SMP (--smp-url),
+      // whose signed answers it checks against --smp-trust, as a sender on the network does after the SML lookup.
+      String smpUrl = options.optional("smp-url");
+      X509Certificate receiverCert = smpUrl == null ? readCertificates(options.path("receiver-cert")).get(0) : null;
       byte[] sbdhBytes = Files.readAllBytes(options.path("sbdh"));
       Path out = Files.createDirectories(options.path("out"));
-      String url = options.required("url");
+      String url = smpUrl == null ? options.required("url") : null;
+      AtomicReference<String> endpointUrl = new AtomicReference<>(url);
       TrustedCAChecker caChecker = new TrustedCAChecker(trusted.toArray(new X509Certificate[0]));
 
       Map<String, Object> outcome = new LinkedHashMap<>();
@@ -453,15 +471,13 @@ public final class Phase4Peer {
             .countryC1(sbdh.getCountryC1())
             .payload(sbdhBytes)
             .senderPartyID(options.required("sender-seat"))
-            // The receiver's endpoint as an SMP lookup would have given it; its CN becomes the To PartyId.
-            .receiverEndpointDetails(receiverCert, url)
             // The receiver's certificate must come from the test CA (phase4 checks it before sending).
             .peppolAP_CAChecker(caChecker)
             // Our key signs; the trust store verifies the receipt's signature.
             .cryptoFactory(new AS4CryptoFactoryInMemoryKeyStore(identity.keyStore, identity.alias, identity.password, trustStore(options, trusted)))
             // One attempt: a test wants the first answer, not phase4's retries with back-off.
             .httpRetrySettings(new HttpRetrySettings().setMaxRetries(0))
-            .outgoingDumper(new RequestDump(out, url, sentMessageId))
+            .outgoingDumper(new RequestDump(out, endpointUrl, sentMessageId))
             .rawResponseConsumer(response -> {
               Map<String, Object> head = new LinkedHashMap<>();
               head.put("status", response.hasResponseStatusLine() ? response.getResponseStatusLine().getStatusCode() : null);
@@ -480,6 +496,20 @@ public final class Phase4Peer {
               @Override public void onError(String error) { nonRepudiation.set("invalid: " + error); }
               @Override public void onNotApplicable() { nonRepudiation.set("not-applicable"); }
             });
+        if (smpUrl == null) {
+          // The receiver's endpoint as an SMP lookup would have given it; its CN becomes the To PartyId.
+          builder.receiverEndpointDetails(receiverCert, url);
+        } else {
+          KeyStore smpTrust = KeyStore.getInstance("PKCS12");
+          smpTrust.load(null, null);
+          List<X509Certificate> smpCAs = readCertificates(options.path("smp-trust"));
+          for (int i = 0; i < smpCAs.size(); i++) smpTrust.setCertificateEntry("smp-" + i, smpCAs.get(i));
+          // peppol-commons' SMP client: GET {smp}/{participant}/services/{document type}, the XMLDSig of the answer
+          // verified with a certificate that chains to the trust store; then the endpoint for the process and the
+          // Peppol AS4 transport profile, whose certificate must pass peppolAP_CAChecker.
+          builder.smpClient(new SMPClientReadOnly(URI.create(smpUrl)).setTrustStore(smpTrust))
+              .endpointURLConsumer(endpointUrl::set);
+        }
         String messageId = options.optional("message-id");
         if (messageId != null) builder.messageID(messageId);
         result = builder.sendMessageAndCheckForReceipt(failure::set);
@@ -489,6 +519,7 @@ public final class Phase4Peer {
       }
 
       outcome.put("result", result == null ? "exception" : result.getID());
+      outcome.put("endpointUrl", endpointUrl.get());
       outcome.put("messageId", sentMessageId.get());
       Ebms3SignalMessage answer = signal.get();
       Map<String, Object> receipt = null;
@@ -550,10 +581,10 @@ public final class Phase4Peer {
    */
   static final class RequestDump implements IAS4OutgoingDumper {
     final Path out;
-    final String url;
+    final AtomicReference<String> url;
     final AtomicReference<String> messageId;
 
-    RequestDump(Path out, String url, AtomicReference<String> messageId) {
+    RequestDump(Path out, AtomicReference<String> url, AtomicReference<String> messageId) {
       this.out = out;
       this.url = url;
       this.messageId = messageId;
@@ -565,7 +596,7 @@ public final class Phase4Peer {
       messageId.set(id);
       Map<String, Object> head = new LinkedHashMap<>();
       head.put("method", "POST");
-      head.put("url", url);
+      head.put("url", url.get());
       head.put("messageId", id);
       head.put("attempt", attempt);
       head.put("headers", headerMap(headers));
