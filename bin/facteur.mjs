@@ -13,6 +13,7 @@ const commands = {
   deliveries: '../services/gateway/deliveries-cli.ts',
   run: '../services/hub/run-cli.ts',
   pki: '../services/peppol/pki-cli.ts',
+  peppol: '../services/hub/peppol-cli.ts',
 }
 
 const [command, ...rest] = process.argv.slice(2)

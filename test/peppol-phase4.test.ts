@@ -29,6 +29,10 @@ import { AS4_TRANSPORT, signedServiceMetadataXml } from '../services/peppol/smp.
 import { createSmpClient } from '../services/peppol/smp-client.js'
 import { checkChain } from '../services/peppol/pki.js'
 import { peppolChannel } from '../services/forwarder/channels/peppol.js'
+import { EUSR_DOCUMENT_TYPE, OPENPEPPOL_RECEIVER, REPORTING_PROCESS, TSR_DOCUMENT_TYPE, periodOf } from '../services/peppol/reporting.js'
+import { startReportSender } from '../services/forwarder/peppol-reports.js'
+import { ensureReportingArtefacts } from '../services/validation/artefacts.js'
+import { main as peppolCli } from '../services/hub/peppol-cli.js'
 import { parseMultipart, buildMultipart } from '../services/peppol/mime.js'
 
 const available = phase4Available()
@@ -56,6 +60,7 @@ describe.skipIf(!available.ok)('AS4 interoperability with phase4', () => {
   let recipient: PeppolId
   let peppol: NonNullable<ReturnType<typeof peppolIdentityFromConfig>>
   let phase4Smp: Server | undefined
+  let phase4SmpUrl: string
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'facteur-interop-'))
@@ -85,8 +90,26 @@ describe.skipIf(!available.ok)('AS4 interoperability with phase4', () => {
     server.on('request', createApp({ config, db, log: createLogger('silent'), checks: {}, peppol, smp: smpPublisherFromConfig(config, db, peppol) }))
     recipient = { scheme: PARTICIPANT_SCHEME, value: `0009:${randomSiret()}` }
     expect((await registerParticipant(recipient.value, (await dropFolder()).endpoint)).status).toBeLessThan(300)
-    // The phase4 receiver takes Peppol BIS Billing invoices only, as its SMP entry would say.
-    phase4 = await startPhase4Receiver({ ...devPkiIdentity(pki, 'POP000002'), seat: 'POP000002', dir: join(dir, 'phase4-receiver'), serves: [formatId(documentType)] })
+    // The phase4 receiver takes Peppol BIS Billing invoices and Peppol's reports (it stands in for OpenPeppol's
+    // access point in the reporting test), as its SMP entry would say.
+    phase4 = await startPhase4Receiver({
+      ...devPkiIdentity(pki, 'POP000002'), seat: 'POP000002', dir: join(dir, 'phase4-receiver'),
+      serves: [documentType, TSR_DOCUMENT_TYPE, EUSR_DOCUMENT_TYPE].map(formatId),
+    })
+    // An SMP for the phase4 access point, as its operator would run it: for any participant and document type asked,
+    // phase4's endpoint and certificate, signed with the SMP key of the PKI.
+    phase4Smp = createServer((req, res) => {
+      const [, who, what] = /^\/smp\/([^/]+)\/services\/([^/]+)$/.exec(req.url ?? '') ?? []
+      const participant = who && parseQualified(decodeURIComponent(who))
+      const type = what && parseQualified(decodeURIComponent(what))
+      if (!participant || !type) return void res.writeHead(404).end()
+      const endpoints = [{ transportProfile: AS4_TRANSPORT, address: phase4.url, certificate: keys.peer.certificate.der, description: 'phase4 peer', technicalContact: 'interop test' }]
+      res.writeHead(200, { 'content-type': 'text/xml' }).end(signedServiceMetadataXml({
+        participant, documentType: type, processes: [process, REPORTING_PROCESS].map((p) => ({ process: p, endpoints })),
+      }, { key: keys.smp.privateKey, certificate: keys.smp.certificate.der }))
+    })
+    await new Promise<void>((resolve) => phase4Smp!.listen(0, '127.0.0.1', resolve))
+    phase4SmpUrl = `http://127.0.0.1:${(phase4Smp.address() as AddressInfo).port}/smp`
   }, 900_000)
 
   afterAll(async () => {
@@ -225,20 +248,8 @@ describe.skipIf(!available.ok)('AS4 interoperability with phase4', () => {
   })
 
   it('Facteur\'s forwarder → phase4: finds phase4 in an SMP, sends, and keeps phase4\'s verified receipt; a document type phase4 does not serve fails at once with PEPPOL:NOT_SERVICED', async () => {
-    // An SMP for the phase4 access point, as its operator would run it: for any participant and document type asked,
-    // phase4's endpoint and certificate, signed with the SMP key of the PKI.
-    phase4Smp = createServer((req, res) => {
-      const [, who, what] = /^\/smp\/([^/]+)\/services\/([^/]+)$/.exec(req.url ?? '') ?? []
-      const participant = who && parseQualified(decodeURIComponent(who))
-      const type = what && parseQualified(decodeURIComponent(what))
-      if (!participant || !type) return void res.writeHead(404).end()
-      res.writeHead(200, { 'content-type': 'text/xml' }).end(signedServiceMetadataXml({ participant, documentType: type, processes: [{ process, endpoints: [{
-        transportProfile: AS4_TRANSPORT, address: phase4.url, certificate: keys.peer.certificate.der, description: 'phase4 peer', technicalContact: 'interop test',
-      }] }] }, { key: keys.smp.privateKey, certificate: keys.smp.certificate.der }))
-    })
-    await new Promise<void>((resolve) => phase4Smp!.listen(0, '127.0.0.1', resolve))
     const smp = createSmpClient({
-      smlZone: 'unused.test', smpUrl: `http://127.0.0.1:${(phase4Smp.address() as AddressInfo).port}/smp`, resolveNaptr: async () => [],
+      smlZone: 'unused.test', smpUrl: phase4SmpUrl, resolveNaptr: async () => [],
       trust: (der) => { const c = checkChain(der, peppol.smpCAs); return c.ok ? { ok: true } : { ok: false, reason: c.message } },
     })
     const channel = peppolChannel({ db, peppol, smp, http: { timeoutMs: 30_000, allowedHosts: ['127.0.0.1'] } })
@@ -261,5 +272,120 @@ describe.skipIf(!available.ok)('AS4 interoperability with phase4', () => {
 
     const refused = await deliver(xrechnung.value.split('##')[1]!.replace(/::2\.1$/, ''))
     expect(refused.outcome).toMatchObject({ outcome: 'failed', detail: expect.stringContaining('PEPPOL:NOT_SERVICED') })
+  })
+  it('the monthly reports: built from the month\'s AS4 exchanges, passing OpenPeppol\'s rules, sent to OpenPeppol\'s participant over AS4 once (phase4 stands in for its access point)', async () => {
+    // A month of its own (long past, so nothing else counts in it), seeded: three messages sent with a receipt, one
+    // without (not counted), two received.
+    const month = `${1990 + Math.floor(Math.random() * 30)}-${String(1 + Math.floor(Math.random() * 12)).padStart(2, '0')}`
+    const at = (day: number) => new Date(`${month}-${String(day).padStart(2, '0')}T12:00:00Z`)
+    const bis = documentType.value
+    const creditNote = documentTypeId('ubl-creditnote', PEPPOL_BIS_BILLING).value
+    await withDb(async (c) => {
+      await c.query('DELETE FROM peppol_reports WHERE month = $1', [month])
+      const sent = async (seat: string, type: string, c1: string, c4: string, c4Country: string, receiptAt: Date | null) => c.query(
+        `INSERT INTO as4_sent (message_id, document_id, to_seat, endpoint, receiver_cert, content_type, message, signed_refs, receipt, receipt_at,
+           document_type, process, original_sender, final_recipient, country_c1, country_c4)
+         VALUES ($1, NULL, $2, 'https://ap.example/as4', '\\x00', 'multipart/related', '\\x00', '[]', $3, $4, $5, $6, $7, $8, 'FR', $9)`,
+        [`${randomUUID()}@test`, seat, receiptAt ? Buffer.from('receipt') : null, receiptAt, type, process.value, c1, c4, c4Country])
+      await sent('POP000002', bis, '0009:73282932000074', '0208:0123456789', 'BE', at(3))
+      await sent('POP000002', bis, '0009:73282932000074', '0088:4012345000009', 'DE', at(10))
+      await sent('POP000003', creditNote, '0009:35600000000048', '0208:0123456789', 'BE', at(20))
+      await sent('POP000003', bis, '0009:35600000000048', '0208:0999999999', 'BE', null)
+      const documentId = randomUUID()
+      await c.query(`INSERT INTO documents (id, partner_id, content_type, payload, size_bytes, sha256) SELECT $1, id, 'application/xml', $2, 1, $3 FROM partners WHERE name = 'demo'`,
+        [documentId, Buffer.from('x'), createHash('sha256').update('x').digest('hex')])
+      for (const day of [5, 25]) {
+        await c.query(`INSERT INTO as4_received (message_id, from_seat, document_id, receipt, sender_cert, message, received_at, document_type, process, original_sender, final_recipient, country_c1, country_c4)
+          VALUES ($1, 'POP000002', $2, 'receipt', '\\x00', '\\x00', $3, $4, $5, '0208:0555555555', $6, 'BE', 'FR')`, [`${randomUUID()}@test`, documentId, at(day), bis, process.value, recipient.value])
+      }
+    })
+    const env = {
+      DATABASE_URL: hub().databaseUrl, FACTEUR_TOPIC_PREFIX: hub().topicPrefix, FACTEUR_DELIVERY_ALLOWED_HOSTS: '127.0.0.1',
+      FACTEUR_PEPPOL_SEAT_ID: 'POP000001', FACTEUR_PEPPOL_KEYSTORE: pki.entries.POP000001!.p12, FACTEUR_PEPPOL_KEYSTORE_PASSWORD: pki.entries.POP000001!.password,
+      FACTEUR_PEPPOL_AP_CA: pki.apCa, FACTEUR_PEPPOL_SMP_CA: pki.smpCa, FACTEUR_PEPPOL_SMP_URL: phase4SmpUrl,
+    }
+    const cli = async (...argv: string[]) => {
+      let out = ''
+      let err = ''
+      const code = await peppolCli(['report', '--month', month, '--out', join(dir, `reports-${month}`), ...argv], { env, out: (t) => { out += t }, err: (t) => { err += t } })
+      return { code, out, err }
+    }
+    const values = (xml: string, path: string, ns: Record<string, string>) => {
+      const doc = XmlDocument.fromString(xml)
+      try { return doc.find(path, ns).map((n) => n.content) } finally { doc.dispose() }
+    }
+    const sbdhNs = { sh: 'http://www.unece.org/cefact/namespaces/StandardBusinessDocumentHeader' }
+    const tsrNs = { ...sbdhNs, t: 'urn:fdc:peppol:transaction-statistics-report:1.0' }
+    const eusrNs = { ...sbdhNs, e: 'urn:fdc:peppol:end-user-statistics-report:1.1' }
+
+    // Built and written, not sent.
+    const built = await cli()
+    expect(built, built.err).toMatchObject({ code: 0 })
+    expect(built.out).toContain(`Transaction Statistics Report of ${month}: 5 AS4 exchange(s); OpenPeppol's rules: passed`)
+    expect(built.out).toContain(`End User Statistics Report of ${month}: 5 AS4 exchange(s); OpenPeppol's rules: passed`)
+    const tsrFile = readFileSync(join(dir, `reports-${month}`, `peppol-tsr-${month}.xml`), 'utf8')
+    expect(values(tsrFile, '//t:Total/t:Incoming | //t:Total/t:Outgoing', tsrNs)).toEqual(['2', '3'])
+    expect(values(tsrFile, '//sh:Receiver/sh:Identifier', tsrNs)).toEqual([OPENPEPPOL_RECEIVER.value])
+    expect(values(tsrFile, '//t:Subtotal[@type="PerTP"]/t:Key', tsrNs)).toEqual(['peppol-transport-as4-v2_0'])
+    const eusrFile = readFileSync(join(dir, `reports-${month}`, `peppol-eusr-${month}.xml`), 'utf8')
+    // Sending end users: the two C1 sellers; receiving: the one C4 of the received messages.
+    expect(values(eusrFile, '//e:FullSet/e:SendingEndUsers | //e:FullSet/e:ReceivingEndUsers | //e:FullSet/e:SendingOrReceivingEndUsers', eusrNs)).toEqual(['2', '1', '3'])
+    expect(await withDb(async (c) => (await c.query('SELECT count(*)::int AS n FROM peppol_reports WHERE month = $1', [month])).rows[0].n)).toBe(0)
+
+    // Sent: OpenPeppol's participant found by SMP, each report in its own AS4 message, the receipts kept.
+    const before = phase4.exchanges().length
+    const sent = await cli('--send')
+    expect(sent, sent.err).toMatchObject({ code: 0 })
+    expect(sent.out).toMatch(new RegExp(`Transaction Statistics Report of ${month} \\(MessageId [^)]+\\): sent`))
+    expect(sent.out).toMatch(new RegExp(`End User Statistics Report of ${month} \\(MessageId [^)]+\\): sent`))
+    const rows = await withDb(async (c) => (await c.query(
+      `SELECT r.kind, r.message_id, r.sent_at, s.to_seat, s.receipt IS NOT NULL AS receipt, s.document_type FROM peppol_reports r JOIN as4_sent s USING (message_id) WHERE r.month = $1 ORDER BY r.kind`, [month])).rows)
+    expect(rows).toEqual([
+      expect.objectContaining({ kind: 'eusr', to_seat: 'POP000002', receipt: true, document_type: EUSR_DOCUMENT_TYPE.value, sent_at: expect.any(Date) }),
+      expect.objectContaining({ kind: 'tsr', to_seat: 'POP000002', receipt: true, document_type: TSR_DOCUMENT_TYPE.value, sent_at: expect.any(Date) }),
+    ])
+    const arrived = phase4.exchanges().slice(before)
+    expect(arrived.map((e) => e.accepted)).toEqual([true, true])
+    const payloads = arrived.map((e) => phase4.read(e).payload!.toString('utf8'))
+    expect(payloads.map((x) => values(x, '//sh:Receiver/sh:Identifier', sbdhNs)[0])).toEqual([OPENPEPPOL_RECEIVER.value, OPENPEPPOL_RECEIVER.value])
+    expect(canonical(payloads.find((x) => x.includes('TransactionStatisticsReport'))!)).toBe(canonical(readFileSync(join(dir, `reports-${month}`, `peppol-tsr-${month}.xml`))))
+
+    // Once sent, a report is not sent again; the files are those sent.
+    const again = await cli('--send')
+    expect(again.code).toBe(0)
+    expect(again.out).toContain('sent: sent on')
+    expect(phase4.exchanges().length).toBe(before + 2)
+  })
+  it('the forwarder sends last month\'s reports on its own once the month is over, and only then', async () => {
+    const month = `${1960 + Math.floor(Math.random() * 30)}-${String(1 + Math.floor(Math.random() * 12)).padStart(2, '0')}`
+    await withDb((c) => c.query('DELETE FROM peppol_reports WHERE month = $1', [month]))
+    const { to } = periodOf(month)
+    let now = new Date(to.getTime() + 30 * 60_000) // the month is over, but receipts may still be on their way (1 h of grace)
+    const logged: { level: string; msg: string }[] = []
+    const log = createLogger('silent')
+    for (const level of ['info', 'warn', 'error'] as const) log[level] = ((fields: unknown, msg: string) => { logged.push({ level, msg }) }) as never
+    const smp = createSmpClient({
+      smlZone: 'unused.test', smpUrl: phase4SmpUrl, resolveNaptr: async () => [],
+      trust: (der) => { const c = checkChain(der, peppol.smpCAs); return c.ok ? { ok: true } : { ok: false, reason: c.message } },
+    })
+    const sender = startReportSender({
+      db, log, peppol, smp, http: { timeoutMs: 30_000, allowedHosts: ['127.0.0.1'] }, country: 'FR', rules: () => ensureReportingArtefacts(), now: () => now, everyMs: 3_600_000,
+    })
+    try {
+      await sender.tick()
+      expect(await withDb(async (c) => (await c.query('SELECT count(*)::int AS n FROM peppol_reports WHERE month = $1', [month])).rows[0].n)).toBe(0)
+      now = new Date(to.getTime() + 2 * 3_600_000) // two hours into the next month
+      await sender.tick()
+      const rows = await withDb(async (c) => (await c.query('SELECT kind, attempts, last_outcome, sent_at FROM peppol_reports WHERE month = $1 ORDER BY kind', [month])).rows)
+      expect(rows).toEqual([
+        { kind: 'eusr', attempts: 1, last_outcome: 'delivered', sent_at: expect.any(Date) },
+        { kind: 'tsr', attempts: 1, last_outcome: 'delivered', sent_at: expect.any(Date) },
+      ])
+      expect(logged.filter((l) => l.msg.includes(`of ${month} sent to OpenPeppol`))).toHaveLength(2)
+      await sender.tick() // nothing left to send
+      expect((await withDb(async (c) => (await c.query('SELECT sum(attempts)::int AS n FROM peppol_reports WHERE month = $1', [month])).rows[0])).n).toBe(2)
+    } finally {
+      await sender.stop()
+    }
   })
 })

@@ -15,6 +15,8 @@ import { createSmpClient } from '../peppol/smp-client.js'
 import { dnsNaptrResolver } from '../peppol/bdxl.js'
 import { addJob } from './store.js'
 import { startDeliveryRunner } from './runner.js'
+import { reporterCountry, startReportSender } from './peppol-reports.js'
+import type { ReportRules } from '../peppol/reporting-check.js'
 
 const startDocuments = (deps: Deps) => runConsumer(deps, {
   name: 'forwarder',
@@ -44,8 +46,14 @@ const startReceipts = (deps: Deps) => runConsumer(deps, {
   },
 })
 
-/** The forwarder: the two consumers that record jobs, and the runner that delivers them. */
-export async function startForwarder(deps: Deps): Promise<Running> {
+/**
+ * `reportRules`: OpenPeppol's rules for the monthly reports (validation/artefacts.ts ensureReportingArtefacts), given
+ * by the hub that starts the forwarder; without them this forwarder does not send Peppol's monthly reports.
+ */
+export type ForwarderOptions = { reportRules?: () => Promise<readonly ReportRules[]> }
+
+/** The forwarder: the two consumers that record jobs, the runner that delivers them, and Peppol's monthly reports. */
+export async function startForwarder(deps: Deps, options: ForwarderOptions = {}): Promise<Running> {
   const { config } = deps
   // The lease must outlast an attempt, or a slow live attempt would be taken by another runner and sent twice.
   if (config.deliveryLeaseMs <= config.deliveryTimeoutMs) {
@@ -66,10 +74,15 @@ export async function startForwarder(deps: Deps): Promise<Running> {
     concurrency: config.deliveryConcurrency, perEndpoint: config.deliveryPerEndpoint, leaseMs: config.deliveryLeaseMs,
     pollMs: config.deliveryPollMs, maxAttempts: config.deliveryAttempts, backoffMs: config.deliveryBackoffMs,
   })
+  const reports = peppol && smp && config.peppolReports === 'send' && options.reportRules
+    ? startReportSender({ db: deps.db, log: deps.log.child({ service: 'forwarder' }), peppol, smp, http, rules: options.reportRules, country: reporterCountry(config.peppolCountry, peppol) })
+    : null
+  if (peppol && config.peppolReports === 'send' && !options.reportRules) deps.log.info({ service: 'forwarder' }, 'this forwarder process does not send Peppol\'s monthly reports (the hub\'s forwarders do; or npx facteur peppol report --send)')
   let consumers: Running
   try {
     consumers = combined('forwarder', [await startDocuments(deps), await startReceipts(deps)])
   } catch (error) {
+    await reports?.stop()
     await runner.stop()
     throw error
   }
@@ -77,7 +90,7 @@ export async function startForwarder(deps: Deps): Promise<Running> {
     name: 'forwarder',
     async ready() { return (await consumers.ready()) ?? (runner.lastError() ? `delivery runner: ${runner.lastError()}` : null) },
     // Consumers first (no new jobs), then the runner finishes the attempts under way.
-    async stop() { await consumers.stop(); await runner.stop() },
+    async stop() { await consumers.stop(); await reports?.stop(); await runner.stop() },
   }
 }
 

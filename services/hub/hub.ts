@@ -11,6 +11,7 @@ import { startIngest } from '../ingest/main.js'
 import { startValidation } from '../validation/main.js'
 import { startRouting } from '../routing/main.js'
 import { startForwarder } from '../forwarder/main.js'
+import { ensureReportingArtefacts } from '../validation/artefacts.js'
 import { startStatus } from '../status/main.js'
 import { upsertPrincipal } from '../gateway/api-keys.js'
 
@@ -26,7 +27,9 @@ export type Hub = {
 
 // In path order; the gateway comes last so it only accepts documents once every consumer is up.
 const consumers: [string, (deps: Deps) => Promise<Running>][] = [
-  ['status', startStatus], ['ingest', startIngest], ['validation', startValidation], ['routing', startRouting], ['forwarder', startForwarder],
+  ['status', startStatus], ['ingest', startIngest], ['validation', startValidation], ['routing', startRouting],
+  // With OpenPeppol's rules for the monthly reports it checks before sending them (when Peppol is on).
+  ['forwarder', (deps) => startForwarder(deps, { reportRules: () => ensureReportingArtefacts() })],
 ]
 
 /**

@@ -17,7 +17,11 @@ const entries: Record<ServiceName, () => Promise<{ start: ServiceStart; health?:
   ingest: async () => ({ start: (await import('../ingest/main.js')).startIngest }),
   validation: async () => ({ start: (await import('../validation/main.js')).startValidation }),
   routing: async () => ({ start: (await import('../routing/main.js')).startRouting }),
-  forwarder: async () => ({ start: (await import('../forwarder/main.js')).startForwarder }),
+  // With OpenPeppol's rules for the monthly reports it checks before sending them (when Peppol is on).
+  forwarder: async () => {
+    const [{ startForwarder }, { ensureReportingArtefacts }] = await Promise.all([import('../forwarder/main.js'), import('../validation/artefacts.js')])
+    return { start: (deps) => startForwarder(deps, { reportRules: () => ensureReportingArtefacts() }) }
+  },
   status: async () => ({ start: (await import('../status/main.js')).startStatus }),
 }
 

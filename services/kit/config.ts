@@ -52,6 +52,11 @@ const brokers = (raw: string, env: string) => {
   return list
 }
 
+const optionalCountry = (raw: string, env: string) => {
+  if (raw === '') return null
+  if (!/^[A-Z]{2}$/.test(raw)) throw new FacteurError('CONFIG_INVALID', `${env} must be an ISO 3166-1 alpha-2 country code such as FR, got '${raw}'`)
+  return raw
+}
 // Peppol: a seat id is P, two capital letters and six digits (the layout OpenPeppol's reporting rules check).
 const optionalSeatId = (raw: string, env: string) => {
   if (raw === '') return null
@@ -117,7 +122,7 @@ export const settings = {
   adminApiKey: { env: 'FACTEUR_ADMIN_API_KEY', default: '', doc: 'Admin API key seeded by `npm start`; generated, kept and printed like the demo key when unset.', parse: optionalText },
   runDir: { env: 'FACTEUR_RUN_DIR', default: '.facteur', doc: 'Run-time data of `npm start` (Kafka logs, pids, ports, keys), relative to the checkout.', parse: text },
   logLevel: { env: 'FACTEUR_LOG_LEVEL', default: 'info', doc: 'pino level: fatal, error, warn, info, debug, trace or silent.', parse: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent') },
-  peppolSeatId: { env: 'FACTEUR_PEPPOL_SEAT_ID', default: '', doc: 'Seat id of the hub as a Peppol access point (`POP000001`: P, two letters, six digits), the CN of its AP certificate; empty: Peppol off. Peppol is in progress: these settings are read and checked, no AS4 yet (see "Peppol (in progress)").', parse: optionalSeatId },
+  peppolSeatId: { env: 'FACTEUR_PEPPOL_SEAT_ID', default: '', doc: 'Seat id of the hub as a Peppol access point (`POP000001`: P, two letters, six digits), the CN of its AP certificate; empty: Peppol off. With it, the gateway receives at `POST /as4` and the forwarder sends to `peppol:` endpoints (see "Peppol").', parse: optionalSeatId },
   peppolKeystore: { env: 'FACTEUR_PEPPOL_KEYSTORE', default: '', doc: 'PKCS#12 file (.p12) with the hub\'s AP private key, its certificate and chain; or use `FACTEUR_PEPPOL_CERT` and `FACTEUR_PEPPOL_KEY`.', parse: optionalText },
   peppolKeystorePassword: { env: 'FACTEUR_PEPPOL_KEYSTORE_PASSWORD', default: '', doc: 'Password of `FACTEUR_PEPPOL_KEYSTORE` (`npx facteur pki dev` writes it to `<seat>.p12.password`, mode 0600).', parse: optionalText },
   peppolCert: { env: 'FACTEUR_PEPPOL_CERT', default: '', doc: 'PEM file of the hub\'s AP certificate, optionally followed by its chain (instead of a keystore).', parse: optionalText },
@@ -128,6 +133,8 @@ export const settings = {
   peppolAs4Url: { env: 'FACTEUR_PEPPOL_AS4_URL', default: '', doc: 'Public URL where other access points send AS4 messages to this hub (behind your TLS front end), published in the hub\'s SMP answers; empty: the hub publishes no SMP.', parse: optionalUrl('http:', 'https:') },
   peppolSmpKeystore: { env: 'FACTEUR_PEPPOL_SMP_KEYSTORE', default: '', doc: 'PKCS#12 file with the key and certificate (issued by an SMP CA) the hub signs its SMP answers with (`SMP000001.p12` of `npx facteur pki dev`); with `FACTEUR_PEPPOL_AS4_URL`, the gateway serves `/smp/…`.', parse: optionalText },
   peppolSmpKeystorePassword: { env: 'FACTEUR_PEPPOL_SMP_KEYSTORE_PASSWORD', default: '', doc: 'Password of `FACTEUR_PEPPOL_SMP_KEYSTORE`.', parse: optionalText },
+  peppolCountry: { env: 'FACTEUR_PEPPOL_COUNTRY', default: '', doc: 'Country of the hub\'s operator as a Peppol service provider (ISO 3166-1 alpha-2, e.g. `FR`), COUNTRY_C1 of its monthly reports; empty: the `C` of its AP certificate\'s subject.', parse: optionalCountry },
+  peppolReports: { env: 'FACTEUR_PEPPOL_REPORTS', default: 'send', doc: 'Peppol\'s monthly reports (Transaction Statistics and End User Statistics) of the month before: `send`, the forwarder builds them after the month ends, checks them with OpenPeppol\'s rules and sends them to OpenPeppol (`9925:be0848934496`) over AS4 until a receipt comes; `off`, it does not (`npx facteur peppol report` builds and sends them by hand).', parse: oneOf('send', 'off') },
   peppolSmpUrl: { env: 'FACTEUR_PEPPOL_SMP_URL', default: '', doc: 'Base URL of one SMP asked for every receiver, bypassing the SML/BDXL lookup: for local tests only.', parse: optionalUrl('http:', 'https:') },
 } satisfies Record<string, Setting<unknown>>
 

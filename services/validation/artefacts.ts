@@ -4,6 +4,9 @@
 // - our own Schematron (schematron/<pack>/*.sch): compiled to XSLT by SchXslt (itself XSLT, run on SaxonJS,
 //   its jar pinned by sha256), then to SEF;
 // - the XSDs of the three syntaxes (ph-ubl, ph-cii and ph-xsds jars, pinned by sha256), unpacked;
+// - OpenPeppol's reporting artefacts (`reporting`: the Schematron XSLT and XSD of the Transaction Statistics
+//   and End User Statistics reports, in the phive-rules-peppol jar): checked like the packs, the XSLT compiled
+//   to SEF the same way, the XSD copied into the cache; see ensureReportingArtefacts;
 // - rule packs the operator supplies (`suppliedPacks`: files no registry carries, such as OpenPeppol's
 //   PEPPOL-EN16931-CII.sch): looked for in FACTEUR_PACKS_DIR by their pinned sha256 (whatever their name),
 //   compiled like our own Schematron when there; when not, recorded as missing, with the severity the
@@ -39,10 +42,23 @@ export type SuppliedPackEntry = {
   id: string; pack: string; version: string; title: string; syntaxes: Syntax[]
   supplied: { file: string; sha256: string; from: string; url?: string; licence?: string }
 }
-export type Manifest = { packs: PackEntry[]; suppliedPacks?: SuppliedPackEntry[]; schematronCompiler: Compiler; schemaJars: SchemaJar[]; schemas: SchemaEntry[] }
+/**
+ * One Peppol report's official rules (packs.json `reporting`): its Schematron as XSLT (`path`, `sha256`) and its
+ * XML schema (`xsd`), both from one jar. `report` is the kind the reporting code asks for.
+ */
+export type ReportingEntry = JarRef & {
+  id: string; report: 'tsr' | 'eusr'; version: string; title: string
+  path: string; sha256: string; xsd: { version: string; path: string; sha256: string }
+}
+export type Manifest = {
+  packs: PackEntry[]; suppliedPacks?: SuppliedPackEntry[]; schematronCompiler: Compiler; schemaJars: SchemaJar[]; schemas: SchemaEntry[]
+  reporting?: ReportingEntry[]
+}
 
 export type ResolvedPack = PackEntry & { sefPath: string }
 export type ResolvedSchema = SchemaEntry & { xsdPath: string; dir: string }
+/** A report's rules made ready: the Schematron compiled to SEF (`sefPath`), the XSD in the cache (`xsdPath`). */
+export type ResolvedReporting = ReportingEntry & { sefPath: string; xsdPath: string }
 export type MissingPackSeverity = 'fatal' | 'warning'
 /**
  * A supplied pack found in the packs folder (`path`, its sha256 checked) and compiled to SEF. `nativeVerified`:
@@ -169,16 +185,19 @@ async function schematronCompiler(compiler: Compiler, cacheDir: string, say: (m:
   return entry
 }
 
+/** One official file from its verified jar, checked against its own pinned sha256. */
+async function officialFile(ref: JarRef, id: string, path: string, expected: string, say: (m: string) => void): Promise<Buffer> {
+  const jar = await verifiedJar(ref, say)
+  const bytes = await readFromJar(jar, path)
+  if (bytes.length === 0) throw new Error(`pack ${id}: ${path} not found in ${jar}`)
+  const hash = sha256(bytes)
+  if (hash !== expected) throw new Error(`pack ${id}: ${path} has sha256 ${hash}, expected ${expected} (schematron/packs.json); refusing to use it`)
+  return bytes
+}
+
 /** The XSLT a pack's rules are: the official file from its jar, or our Schematron compiled by SchXslt. */
 async function packXslt(pack: PackEntry, manifest: Manifest, cacheDir: string, say: (m: string) => void): Promise<Buffer> {
-  if (pack.schematron === undefined) {
-    const jar = await verifiedJar(pack, say)
-    const xslt = await readFromJar(jar, pack.path)
-    if (xslt.length === 0) throw new Error(`pack ${pack.id}: ${pack.path} not found in ${jar}`)
-    const hash = sha256(xslt)
-    if (hash !== pack.sha256) throw new Error(`pack ${pack.id}: ${pack.path} has sha256 ${hash}, expected ${pack.sha256} (schematron/packs.json); refusing to use it`)
-    return xslt
-  }
+  if (pack.schematron === undefined) return officialFile(pack, pack.id, pack.path, pack.sha256, say)
   return schematronToXslt(join(schematronDir, pack.schematron), pack.id, manifest, cacheDir, say)
 }
 
@@ -346,4 +365,33 @@ export async function ensureArtefacts(options: {
     severity: options.missingPackSeverity ?? defaultMissingPackSeverity(), verified: options.verifiedSupplied ?? verifiedSuppliedPacks,
   })
   return { packs, schemas: await ensureSchemas(manifest, cacheDir, say), supplied }
+}
+
+/**
+ * OpenPeppol's reporting rules (packs.json `reporting`), made ready once: the Schematron XSLT compiled to SEF as
+ * the official packs are (cached under the same key, `<sha256>.batch`), the XSD copied into the cache under its
+ * sha256 (written under a temporary name and renamed). Not part of ensureArtefacts: documents never need them,
+ * only the monthly reports (services/peppol/reporting-check.ts) do.
+ */
+export async function ensureReportingArtefacts(options: { manifest?: Manifest; cacheDir?: string; onProgress?: (m: string) => void } = {}): Promise<ResolvedReporting[]> {
+  const say = options.onProgress ?? (() => {})
+  const manifest = options.manifest ?? loadManifest()
+  const cacheDir = options.cacheDir ?? defaultCacheDir()
+  mkdirSync(join(cacheDir, 'sef'), { recursive: true })
+  mkdirSync(join(cacheDir, 'reporting'), { recursive: true })
+  const out: ResolvedReporting[] = []
+  for (const entry of manifest.reporting ?? []) {
+    const sefPath = join(cacheDir, 'sef', `${entry.sha256}.batch.sef.json`)
+    if (!(existsSync(sefPath) && statSync(sefPath).size > 0)) {
+      await compileToSef(await officialFile(entry, entry.id, entry.path, entry.sha256, say), sefPath, `${entry.id} ${entry.version}`, say)
+    }
+    const xsdPath = join(cacheDir, 'reporting', `${entry.xsd.sha256}.xsd`)
+    if (!existsSync(xsdPath)) {
+      const tmp = `${xsdPath}.${process.pid}.tmp`
+      writeFileSync(tmp, await officialFile(entry, entry.id, entry.xsd.path, entry.xsd.sha256, say))
+      renameSync(tmp, xsdPath)
+    }
+    out.push({ ...entry, sefPath, xsdPath })
+  }
+  return out
 }

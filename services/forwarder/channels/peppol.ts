@@ -10,7 +10,7 @@ import { postChecked, type HttpChannelOptions } from './http.js'
 import { checkChain, parseCertificate, type PeppolIdentity } from '../../peppol/pki.js'
 import type { SmpClient } from '../../peppol/smp-client.js'
 import { outboundEnvelope } from '../../peppol/outbound.js'
-import { partyCountry, wrap } from '../../peppol/sbdh.js'
+import { partyCountry, wrap, type Envelope } from '../../peppol/sbdh.js'
 import { buildUserMessage } from '../../peppol/as4-message.js'
 import { isDuplicateNotice, NOT_SERVICED, readAnswer } from '../../peppol/as4-inbound.js'
 import { formatId } from '../../peppol/identifiers.js'
@@ -23,10 +23,37 @@ const cannotBeCured = (e: { code: string; detail: string }) => permanent.include
 
 export type PeppolChannelOptions = { db: Db; peppol: PeppolIdentity; smp: SmpClient; http: HttpChannelOptions }
 
-export const peppolChannel = ({ db, peppol, smp, http }: PeppolChannelOptions): Channel => async (_endpoint, delivery): Promise<DeliveryOutcome> => {
+export const peppolChannel = (options: PeppolChannelOptions): Channel => async (_endpoint, delivery): Promise<DeliveryOutcome> => {
   const read = outboundEnvelope(delivery.bytes)
   if (!read.ok) return { outcome: 'failed', detail: `not sendable over Peppol: ${read.reason}` }
   const env = read.envelope
+  return sendOverPeppol(options, {
+    messageId: `${delivery.name ?? delivery.documentId}@facteur`, documentId: delivery.documentId, conversationId: delivery.documentId,
+    envelope: env, payload: delivery.bytes, countryC4: partyCountry(delivery.bytes, env.syntax, 'buyer'),
+  })
+}
+
+/**
+ * One business document to send over Peppol. `documentId`: the hub's document it is (null for what the hub itself
+ * sends, such as its monthly reports). `messageId` must be the same at every attempt (duplicate elimination).
+ */
+export type PeppolSending = {
+  messageId: string
+  documentId: string | null
+  conversationId: string
+  /** `createdAt`: the SBDH's CreationDateAndTime (default: when the message is first built). */
+  envelope: Pick<Envelope, 'sender' | 'receiver' | 'documentType' | 'process' | 'countryC1'> & { createdAt?: Date }
+  payload: Buffer
+  /** C4's country, for the monthly reports (null: unknown). */
+  countryC4: string | null
+}
+
+/**
+ * Finds the receiver by SMP, checks its access point's certificate, sends the SBDH-wrapped payload in one AS4
+ * message (kept in as4_sent, so that every retry sends the same bytes) and keeps the verified receipt.
+ */
+export async function sendOverPeppol({ db, peppol, smp, http }: PeppolChannelOptions, sending: PeppolSending): Promise<DeliveryOutcome> {
+  const { messageId, envelope: env } = sending
   const found = await smp.lookup(env.receiver, env.documentType, env.process)
   if (!found.ok) return { outcome: found.permanent ? 'failed' : 'retry-later', detail: `SMP lookup of ${formatId(env.receiver)}: ${found.reason}` }
   let receiver
@@ -36,11 +63,10 @@ export const peppolChannel = ({ db, peppol, smp, http }: PeppolChannelOptions): 
   const seat = receiver.subjectCN
   if (!seat) return { outcome: 'failed', detail: `the receiving access point's certificate has no CN (its seat id): ${receiver.subject}` }
 
-  const messageId = `${delivery.name ?? delivery.documentId}@facteur`
   const message = await sameMessageAsBefore(db, messageId, receiver.der) ?? await (async () => {
-    const sbdh = Buffer.from(wrap({ sender: env.sender, receiver: env.receiver, documentType: env.documentType, process: env.process, countryC1: env.countryC1, instanceId: messageId, createdAt: new Date() }, delivery.bytes))
+    const sbdh = Buffer.from(wrap({ ...env, instanceId: messageId, createdAt: env.createdAt ?? new Date() }, sending.payload))
     const built = await buildUserMessage({
-      messageId, conversationId: delivery.documentId, timestamp: new Date(), from: peppol.seatId, to: seat,
+      messageId, conversationId: sending.conversationId, timestamp: new Date(), from: peppol.seatId, to: seat,
       process: env.process, documentType: env.documentType, originalSender: env.sender, finalRecipient: env.receiver,
     }, sbdh, { key: peppol.identity.privateKey, certificate: peppol.identity.certificate.der }, receiver.der)
     const refs = built.references.map((r) => ({ uri: r.uri, digest: r.digest.toString('base64') }))
@@ -49,8 +75,8 @@ export const peppolChannel = ({ db, peppol, smp, http }: PeppolChannelOptions): 
         document_type, process, original_sender, final_recipient, country_c1, country_c4) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
       ON CONFLICT (message_id) DO UPDATE SET to_seat = EXCLUDED.to_seat, endpoint = EXCLUDED.endpoint, receiver_cert = EXCLUDED.receiver_cert,
         content_type = EXCLUDED.content_type, message = EXCLUDED.message, signed_refs = EXCLUDED.signed_refs, built_at = now()`,
-    [messageId, delivery.documentId, seat, found.endpoint.address, receiver.der, built.contentType, built.body, JSON.stringify(refs),
-      env.documentType.value, env.process.value, env.sender.value.toLowerCase(), env.receiver.value.toLowerCase(), env.countryC1, partyCountry(delivery.bytes, env.syntax, 'buyer')])
+    [messageId, sending.documentId, seat, found.endpoint.address, receiver.der, built.contentType, built.body, JSON.stringify(refs),
+      env.documentType.value, env.process.value, env.sender.value.toLowerCase(), env.receiver.value.toLowerCase(), env.countryC1, sending.countryC4])
     return { contentType: built.contentType, body: built.body, references: built.references }
   })()
 
