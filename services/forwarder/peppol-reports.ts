@@ -23,22 +23,26 @@ export const reportNames: Record<ReportKind, string> = { tsr: 'Transaction Stati
 
 /**
  * What the hub exchanged over Peppol in a month (UTC): what it sent, counted when the receiver's receipt verified
- * (TSR §2: only exchanges with a positive transport acknowledgement), and what it received.
+ * (TSR §2: only exchanges with a positive transport acknowledgement), and what it received. Grouped in PostgreSQL,
+ * one row per distinct combination with its count, so that a busy month stays a small result.
  */
 export async function monthExchanges(db: Db, month: string): Promise<Exchange[]> {
   const { from, to } = periodOf(month)
-  const { rows } = await db.query<{ direction: 'incoming' | 'outgoing'; peer: string; document_type: string; process: string; original_sender: string; final_recipient: string; country_c1: string; country_c4: string | null }>(
-    `SELECT 'outgoing' AS direction, to_seat AS peer, document_type, process, original_sender, final_recipient, country_c1, country_c4
-       FROM as4_sent WHERE receipt_at >= $1 AND receipt_at < $2
-     UNION ALL
-     SELECT 'incoming', from_seat, document_type, process, original_sender, final_recipient, country_c1, country_c4
-       FROM as4_received WHERE received_at >= $1 AND received_at < $2`, [from, to])
+  const { rows } = await db.query<{ direction: 'incoming' | 'outgoing'; peer: string; document_type: string; process: string; original_sender: string; final_recipient: string; country_c1: string; country_c4: string | null; n: number }>(
+    `SELECT direction, peer, document_type, process, original_sender, final_recipient, country_c1, country_c4, count(*)::int AS n FROM (
+       SELECT 'outgoing' AS direction, to_seat AS peer, document_type, process, original_sender, final_recipient, country_c1, country_c4
+         FROM as4_sent WHERE receipt_at >= $1 AND receipt_at < $2
+       UNION ALL
+       SELECT 'incoming', from_seat, document_type, process, original_sender, final_recipient, country_c1, country_c4
+         FROM as4_received WHERE received_at >= $1 AND received_at < $2) m
+     GROUP BY direction, peer, document_type, process, original_sender, final_recipient, country_c1, country_c4`, [from, to])
   return rows.map((r) => ({
     direction: r.direction, peerSeat: r.peer, documentType: r.document_type, process: r.process,
-    originalSender: r.original_sender, finalRecipient: r.final_recipient, countryC1: r.country_c1, countryC4: r.country_c4,
+    originalSender: r.original_sender, finalRecipient: r.final_recipient, countryC1: r.country_c1, countryC4: r.country_c4, count: r.n,
   }))
 }
 
+/** `exchanges`: the messages of the month that the report counts from. */
 export type BuiltReport = { kind: ReportKind; xml: string; findings: Finding[]; exchanges: number }
 
 /** Both reports of a month, built from the database and checked against OpenPeppol's rules. */
@@ -47,7 +51,7 @@ export async function buildReports(db: Db, month: string, reporterSeat: string, 
   const input = { month, reporterSeat, exchanges }
   return reportKinds.map((kind) => {
     const xml = kind === 'tsr' ? transactionStatisticsReport(input) : endUserStatisticsReport(input)
-    return { kind, xml, findings: checkReport(kind, xml, rules), exchanges: exchanges.length }
+    return { kind, xml, findings: checkReport(kind, xml, rules), exchanges: exchanges.reduce((n, e) => n + (e.count ?? 1), 0) }
   })
 }
 

@@ -115,6 +115,19 @@ describe('transactionStatisticsReport', () => {
     ])
   })
 
+  it('gives the same report for the month grouped (one row per distinct exchange, with its count) as for every message', () => {
+    const grouped = new Map<string, Exchange>()
+    for (const e of month) {
+      const key = JSON.stringify({ ...e, count: undefined })
+      const before = grouped.get(key)
+      grouped.set(key, { ...e, count: (before?.count ?? 0) + 1 })
+    }
+    expect(grouped.size).toBeLessThan(month.length)
+    const groupedInput = { ...input, exchanges: [...grouped.values()] }
+    expect(transactionStatisticsReport(groupedInput)).toBe(transactionStatisticsReport(input))
+    expect(endUserStatisticsReport(groupedInput)).toBe(endUserStatisticsReport(input))
+  })
+
   it('gives the same bytes whatever the order of the exchanges', () => {
     expect(transactionStatisticsReport({ ...input, exchanges: [...month].reverse() })).toBe(transactionStatisticsReport(input))
   })
