@@ -124,10 +124,15 @@ export async function sendReport(options: PeppolChannelOptions & { country: stri
 export const reporterCountry = (configured: string | null, peppol: PeppolIdentity): string | null =>
   configured ?? /(?:^|[,/]\s*)C=([A-Z]{2})\s*(?:[,/]|$)/.exec(peppol.identity.certificate.subject)?.[1] ?? null
 
+/** The month `at` is in (UTC), 'YYYY-MM'. */
+export const monthOf = (at: Date) => `${at.getUTCFullYear()}-${String(at.getUTCMonth() + 1).padStart(2, '0')}`
+
 /** The month before the one `at` is in (UTC), 'YYYY-MM'. */
-export function previousMonth(at: Date): string {
-  const d = new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth() - 1, 1))
-  return `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, '0')}`
+export const previousMonth = (at: Date) => monthOf(new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth() - 1, 1)))
+
+/** Records that the hub is on the Peppol network in the month `at` is in (peppol_months): that month will be reported. */
+export async function onTheNetwork(db: Db, seatId: string, at: Date): Promise<void> {
+  await db.query('INSERT INTO peppol_months (month, seat_id) VALUES ($1, $2) ON CONFLICT (month) DO NOTHING', [monthOf(at), seatId])
 }
 
 export type ReportSenderOptions = PeppolChannelOptions & {
@@ -145,7 +150,8 @@ export type ReportSenderOptions = PeppolChannelOptions & {
 
 /**
  * Sends last month's two reports once it is over, then looks again every hour until both have a receipt;
- * everything it does is logged. Returns a stop function.
+ * everything it does is logged. Only a month in which the hub was on the network is reported (peppol_months,
+ * recorded at every look): a hub that joins in November reports November, not October. Returns a stop function.
  */
 export function startReportSender(options: ReportSenderOptions): { stop(): Promise<void>; tick(): Promise<void> } {
   const { log } = options
@@ -157,8 +163,11 @@ export function startReportSender(options: ReportSenderOptions): { stop(): Promi
   let stopped = false
 
   const tick = async () => {
+    await onTheNetwork(options.db, options.peppol.seatId, now())
     const month = previousMonth(now())
     if (now().getTime() < periodOf(month).to.getTime() + graceMs) return
+    const on = await options.db.query('SELECT 1 FROM peppol_months WHERE month = $1', [month])
+    if (on.rowCount === 0) return
     if (!options.country) {
       log.warn({ month }, 'Peppol monthly reports not sent: the hub\'s country is unknown (set FACTEUR_PEPPOL_COUNTRY, or use an AP certificate whose subject has C=)')
       return

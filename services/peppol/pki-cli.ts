@@ -50,15 +50,13 @@ export function formatWritten(w: WrittenPki, seatId: string, peerSeatId: string,
     `  # export FACTEUR_PEPPOL_SMP_KEYSTORE=${shell(smp.p12)}`,
     `  # export FACTEUR_PEPPOL_SMP_KEYSTORE_PASSWORD="$(cat ${shell(smp.passwordFile)})"`,
     '  # optional, for local tests: one SMP for every receiver instead of the SML/BDXL lookup',
-    '  # export FACTEUR_PEPPOL_SMP_URL=http://127.0.0.1:<port>',
+    '  # export FACTEUR_PEPPOL_SMP_URL=http://127.0.0.1:<port>/smp FACTEUR_DELIVERY_ALLOWED_HOSTS=127.0.0.1',
     '(or, instead of the keystore, the PEM files:',
     `  export FACTEUR_PEPPOL_CERT=${shell(hub.chain)} FACTEUR_PEPPOL_KEY=${shell(hub.key)})`,
     '',
     `The peer access point ${peerSeatId} (phase4 or a second hub): ${peer.p12} (password in ${peer.passwordFile}),`,
     `trusting ${w.apCa}; the SMP's signing key: ${smp.p12} (password in ${smp.passwordFile}).`,
     `Java reads the keystores: keytool -list -keystore ${shell(hub.p12)} -storetype PKCS12 -storepass "$(cat ${shell(hub.passwordFile)})"`,
-    '',
-    'Peppol is in progress: the hub reads and checks these settings, but does not send or receive over AS4 yet.',
   ].join('\n')
 }
 
