@@ -4,12 +4,12 @@
 // an H2 database file there: a schema id is written into every Kafka message (Confluent wire format), so the ids
 // must survive a restart as the messages do. Without one (tests), storage is in memory and rebuilt from schemas/,
 // which every service registers at start-up.
-import { existsSync, mkdirSync, readdirSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import { artifactPath, cacheDir, fetchArtifact } from './maven.js'
-import { freePort, startServer, waitUntilReady, type ServerProcess } from './processes.js'
+import { freePort, portIsFree, startServer, waitUntilReady, type ServerProcess } from './processes.js'
 
 const run = promisify(execFile)
 
@@ -47,12 +47,24 @@ async function registryHome(version: string, say: (m: string) => void): Promise<
 
 export type RegistryServer = { url: string; server: ServerProcess }
 
+/**
+ * A kept registry (`dataDir`) keeps its ports from one start to the next when they are free, as Kafka does, so that
+ * what was pointed at its URL (a second hub, a client) still finds it after a restart; else two free ports.
+ */
+async function registryPorts(dataDir: string | undefined): Promise<{ port: number; managementPort: number }> {
+  const file = dataDir && join(dataDir, 'ports.json')
+  const before = file && existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) as { port: number; managementPort: number } : null
+  const ports = before && await portIsFree(before.port) && await portIsFree(before.managementPort) ? before : { port: await freePort(), managementPort: await freePort() }
+  if (file) writeFileSync(file, JSON.stringify(ports))
+  return ports
+}
+
 export async function startRegistry(options: { logFile: string; detached?: boolean; say?: (m: string) => void; dataDir?: string }): Promise<RegistryServer> {
   const say = options.say ?? (() => {})
   const { version, java } = registryRuntime()
   const jar = await registryHome(version, say)
-  const [port, managementPort] = [await freePort(), await freePort()]
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true })
+  const { port, managementPort } = await registryPorts(options.dataDir)
   const storage = options.dataDir
     // DB_CLOSE_ON_EXIT=FALSE: Quarkus closes the pool on shutdown itself; H2's own hook would race it.
     ? ['-Dapicurio.storage.kind=sql', '-Dapicurio.storage.sql.kind=h2', `-Dapicurio.datasource.url=jdbc:h2:file:${join(options.dataDir, 'registry')};DB_CLOSE_ON_EXIT=FALSE`,
