@@ -38,7 +38,7 @@ export function startDeliveryRunner(options: RunnerOptions): Runner {
       const parent = parseTraceparent(doc.traceparent)
       const trace = parent ? childSpan(parent) : null
       return {
-        delivery: { documentId: job.documentId, contentType: doc.contentType, bytes: doc.bytes, ...(trace ? { traceparent: formatTraceparent(trace) } : {}) },
+        delivery: { documentId: job.documentId, contentType: doc.contentType, bytes: doc.bytes, invoice: doc.invoice, ...(trace ? { traceparent: formatTraceparent(trace) } : {}) },
         trace, receivedAt: doc.receivedAt,
       }
     }

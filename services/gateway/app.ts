@@ -150,7 +150,7 @@ export function createApp({ config, db, log, checks, observe, smp, peppol }: Gat
       if (idempotencyKey !== null && !/^[\x21-\x7e]{1,255}$/.test(idempotencyKey)) {
         return send(res, problem('INVALID_REQUEST', 'Idempotency-Key must be 1 to 255 visible ASCII characters'))
       }
-      const deposit = checkDeposit(body, { maxBytes: config.maxDocumentBytes, maxDepth: config.maxXmlDepth })
+      const deposit = checkDeposit(body, { maxBytes: config.maxDocumentBytes, maxDepth: config.maxXmlDepth }, mediaTypeOf(req.get('content-type')))
       if (!deposit.ok) {
         log.info({ partnerId: principal.id, problem: deposit.problem.type, detail: deposit.problem.detail }, 'deposit refused')
         return send(res, deposit.problem)
@@ -199,8 +199,8 @@ export function createApp({ config, db, log, checks, observe, smp, peppol }: Gat
     if (!UUID.test(id)) return notFound()
     // The sender, the recipient (one of its addresses received it) and the admin see a document.
     // The resubmission links name another document: only one the caller may see itself (no cross-tenant ids).
-    const { rows } = await db.query<{ id: string; status: string; received_at: Date; syntax: string | null; findings: unknown[]; partner_id: string; recipient_address: string | null; service_code: string | null; resubmission_of: string | null; resubmitted_as: string | null }>(
-      `SELECT d.id, d.status, d.received_at, d.syntax, d.findings, d.partner_id, d.recipient_address, d.service_code,
+    const { rows } = await db.query<{ id: string; status: string; received_at: Date; syntax: string | null; findings: unknown[]; partner_id: string; recipient_address: string | null; service_code: string | null; resubmission_of: string | null; resubmitted_as: string | null; content_type: string; container: Record<string, unknown> | null }>(
+      `SELECT d.id, d.status, d.received_at, d.syntax, d.findings, d.partner_id, d.recipient_address, d.service_code, d.content_type, d.container,
               (SELECT o.id FROM documents o WHERE o.id = d.resubmission_of AND (o.partner_id = $2 OR $3 OR (${receivedBy('$2', '$4', 'o')}))) AS resubmission_of,
               (SELECT r.id FROM documents r WHERE r.resubmission_of = d.id AND (r.partner_id = $2 OR $3 OR (${receivedBy('$2', '$4', 'r')}))
                 ORDER BY r.received_at DESC LIMIT 1) AS resubmitted_as
@@ -222,6 +222,9 @@ export function createApp({ config, db, log, checks, observe, smp, peppol }: Gat
       status: doc.status,
       receivedAt: doc.received_at.toISOString(),
       syntax: doc.syntax,
+      contentType: doc.content_type,
+      // A Factur-X deposit: what ingest read of the PDF (the embedded file, the profile, the PDF's warnings).
+      ...(doc.container ? { container: doc.container } : {}),
       direction: doc.partner_id === principal.id ? 'sent' : principal.role === 'admin' ? undefined : 'received',
       ...(doc.recipient_address ? { recipient: doc.recipient_address } : {}),
       ...(doc.service_code ? { serviceCode: doc.service_code } : {}),

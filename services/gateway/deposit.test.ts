@@ -5,14 +5,14 @@ const limits = { maxBytes: 4096, maxDepth: 16 }
 const ok = Buffer.from('<?xml version="1.0" encoding="UTF-8"?>\n<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"/>')
 
 describe('media type', () => {
-  test.each(['application/xml', 'text/xml', 'application/xml; charset=utf-8', 'Application/XML'])('%s is accepted', (type) => {
+  test.each(['application/xml', 'text/xml', 'application/xml; charset=utf-8', 'Application/XML', 'application/pdf'])('%s is accepted', (type) => {
     expect(checkMediaType(type)).toBeNull()
   })
 
   test.each([
     ['application/json', /'application\/json' is not accepted/],
     [undefined, /\(none\) is not accepted/],
-    ['application/pdf', /Factur-X PDF is not supported yet/],
+    ['image/png', /'image\/png' is not accepted; send application\/xml, text\/xml, application\/pdf \(a Factur-X PDF\)/],
   ])('%s gets 415 saying what to send', (type, detail) => {
     const p = checkMediaType(type)
     expect(p?.status).toBe(415)
@@ -21,6 +21,14 @@ describe('media type', () => {
 })
 
 describe('deposit checks', () => {
+  test('a PDF is only checked to be one (ingest reads it, with limits); anything else sent as application/pdf gets 400', () => {
+    const pdf = Buffer.from('%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n')
+    expect(checkDeposit(pdf, limits, 'application/pdf')).toMatchObject({ ok: true, sizeBytes: pdf.length })
+    expect(checkDeposit(Buffer.concat([Buffer.alloc(100, 0x20), pdf]), limits, 'application/pdf')).toMatchObject({ ok: true })
+    expect(checkDeposit(ok, limits, 'application/pdf')).toMatchObject({ ok: false, problem: { status: 400, detail: expect.stringContaining('not a PDF') } })
+    expect(checkDeposit(Buffer.alloc(5000, 0x25), limits, 'application/pdf')).toMatchObject({ ok: false, problem: { status: 413 } })
+  })
+
   test('a well-formed document passes with its sha256 and size', () => {
     const d = checkDeposit(ok, limits)
     expect(d).toMatchObject({ ok: true, sizeBytes: ok.length })

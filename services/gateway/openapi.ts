@@ -158,17 +158,18 @@ export const openapi = {
       post: {
         operationId: 'depositDocument', tags: ['documents'], 'x-facteur-key': 'partner', summary: 'Deposit a document',
         description: [
-          'The body is the raw invoice or credit note: UBL 2.1 or CII D16B. Checked in this order: media type (415, before the body is read), declared and actual size (413), then emptiness and XML safety (400: malformed, too deep, or any DOCTYPE). Nothing else is checked here: business problems come later as status `REJETEE` with findings, routing problems as `A_RECYCLER`.',
+          'The body is the raw invoice or credit note: UBL 2.1 or CII D16B, or a Factur-X / ZUGFeRD PDF carrying a CII invoice. Checked in this order: media type (415, before the body is read), declared and actual size (413), then emptiness and XML safety (400: malformed, too deep, or any DOCTYPE); a PDF is only checked to be one here (400 otherwise): ingest reads it and its embedded invoice, and a PDF-level problem becomes `REJETEE` with `FACTURX-…` findings. Nothing else is checked here: business problems come later as status `REJETEE` with findings, routing problems as `A_RECYCLER`.',
           '',
           '`202` means the document and its `received` event are committed: the deposit is durable.',
         ].join('\n'),
         parameters: [ref('parameters', 'IdempotencyKey'), ref('parameters', 'Traceparent')],
         requestBody: {
           required: true,
-          description: 'The document, byte for byte. Factur-X (`application/pdf`) is refused with 415: send its embedded CII XML.',
+          description: 'The document, byte for byte; a Factur-X PDF is kept and delivered as it came, and validated on the CII it carries.',
           content: {
             'application/xml': { schema: { type: 'string', contentMediaType: 'application/xml' }, example: '<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2">…</Invoice>' },
             'text/xml': { schema: { type: 'string', contentMediaType: 'text/xml' } },
+            'application/pdf': { schema: { type: 'string', contentMediaType: 'application/pdf' } },
           },
         },
         responses: {
@@ -182,7 +183,7 @@ export const openapi = {
           401: ref('responses', 'Unauthenticated'),
           403: ref('responses', 'Forbidden'),
           413: problemResponse('Larger than `FACTEUR_MAX_DOCUMENT_BYTES` (10 MiB by default), by `Content-Length` or by the bytes read.', 'document-too-large'),
-          415: problemResponse('`Content-Type` is neither `application/xml` nor `text/xml` (or is missing); `application/pdf` gets a Factur-X hint.', 'unsupported-media-type'),
+          415: problemResponse('`Content-Type` is none of `application/xml`, `text/xml`, `application/pdf` (or is missing).', 'unsupported-media-type'),
           422: problemResponse('The `Idempotency-Key` was already used by this partner for a different body; `documentId` names the first document.', 'idempotency-key-reused'),
           429: ref('responses', 'RateLimited'),
           503: {
@@ -772,6 +773,17 @@ export const openapi = {
           status: ref('schemas', 'Status'),
           receivedAt: { type: 'string', format: 'date-time' },
           syntax: ref('schemas', 'Syntax'),
+          contentType: { type: 'string', description: 'As deposited: `application/xml`, `text/xml`, or `application/pdf` (Factur-X, delivered as it came).' },
+          container: {
+            type: 'object', description: 'A Factur-X deposit: what ingest read of the PDF (absent for XML, and until ingest read it).',
+            properties: {
+              format: { type: 'string', enum: ['factur-x'] }, fileName: { type: 'string', example: 'factur-x.xml' }, relationship: { type: ['string', 'null'], example: 'Data' },
+              conformanceLevel: { type: ['string', 'null'], description: 'fx:ConformanceLevel of the XMP.', example: 'EN 16931' },
+              profile: { type: ['string', 'null'], description: 'The profile of the embedded invoice (its BT-24).', example: 'EN 16931' },
+              pdfVersion: { type: 'string', example: '1.7' }, pdfa: { type: ['string', 'null'], description: 'pdfaid:part and conformance of the XMP.', example: '3B' },
+              findings: { type: 'array', items: ref('schemas', 'Finding'), description: 'The PDF\'s warnings (its fatal findings make the document REJETEE).' },
+            },
+          },
           direction: { type: 'string', enum: ['sent', 'received'], description: 'For this key; absent for the admin.' },
           recipient: { type: 'string', description: 'The recipient\'s electronic address, once routed.', example: '0009:21750001600019' },
           serviceCode: { type: 'string', description: 'B2G: the structure\'s code service (BT-10).' },

@@ -33,9 +33,10 @@ export async function startValidation(deps: Deps) {
     name: 'validation',
     consumes: ['parsed'],
     async handle(event, { log }) {
-      const { bytes } = await loadDocument(deps.db, event.documentId)
+      // The invoice itself: the XML deposited, or the CII a Factur-X PDF carries (ingest extracted it).
+      const { invoice } = await loadDocument(deps.db, event.documentId)
       const started = performance.now()
-      const verdict = await pool.validate({ text: textOf(bytes), syntax: event.syntax }, event.documentId)
+      const verdict = await pool.validate({ text: textOf(invoice), syntax: event.syntax }, event.documentId)
       validationSeconds.observe({ verdict: verdict.valid ? 'VALID' : 'INVALID' }, (performance.now() - started) / 1000)
       const fatal = verdict.findings.filter((f) => f.severity === 'fatal').length
       log.info({ valid: verdict.valid, fatal, findings: verdict.findings.length, ran: verdict.ran, ms: Math.round(performance.now() - started) }, 'validated')

@@ -1,4 +1,5 @@
-// Drop-folder delivery (file:///dir): the recipient's folder receives `<documentId>.xml`. Written to a
+// Drop-folder delivery (file:///dir): the recipient's folder receives `<documentId>.xml` (`.pdf` for a Factur-X
+// deposit, delivered as it came). Written to a
 // temporary name and renamed, so a recipient polling the folder never reads a half-written file; a
 // redelivery rewrites the same name with the same bytes.
 // Only under the drop root (FACTEUR_DROP_ROOT): the folder's real path, symbolic links resolved, is checked
@@ -26,8 +27,9 @@ export const dropFolderChannel = (root: string): Channel => async (endpoint, del
   if (!folder.ok) return { outcome: 'failed', detail: `refused: ${folder.reason}` }
   const dir = folder.path
   const name = delivery.name ?? delivery.documentId
-  const target = join(dir, `${name}.xml`)
-  const temp = join(dir, `.${name}.xml.partial`)
+  const extension = delivery.contentType === 'application/pdf' ? 'pdf' : 'xml'
+  const target = join(dir, `${name}.${extension}`)
+  const temp = join(dir, `.${name}.${extension}.partial`)
   const escaped = (real: string) => ({ outcome: 'failed' as const, detail: `refused: the folder ${dir} leads to ${real} through a symbolic link, outside the drop root ${root} (FACTEUR_DROP_ROOT)` })
   try {
     await mkdir(root, { recursive: true })

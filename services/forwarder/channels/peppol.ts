@@ -24,12 +24,14 @@ const cannotBeCured = (e: { code: string; detail: string }) => permanent.include
 export type PeppolChannelOptions = { db: Db; peppol: PeppolIdentity; smp: SmpClient; http: HttpChannelOptions }
 
 export const peppolChannel = (options: PeppolChannelOptions): Channel => async (_endpoint, delivery): Promise<DeliveryOutcome> => {
-  const read = outboundEnvelope(delivery.bytes)
+  // Peppol carries the XML invoice: a Factur-X deposit goes as the CII it embeds (the PDF stays with the hub).
+  const invoice = delivery.invoice ?? delivery.bytes
+  const read = outboundEnvelope(invoice)
   if (!read.ok) return { outcome: 'failed', detail: `not sendable over Peppol: ${read.reason}` }
   const env = read.envelope
   return sendOverPeppol(options, {
     messageId: `${delivery.name ?? delivery.documentId}@facteur`, documentId: delivery.documentId, conversationId: delivery.documentId,
-    envelope: env, payload: delivery.bytes, countryC4: partyCountry(delivery.bytes, env.syntax, 'buyer'),
+    envelope: env, payload: invoice, countryC4: partyCountry(invoice, env.syntax, 'buyer'),
   })
 }
 
