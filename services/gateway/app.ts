@@ -2,11 +2,9 @@
 // Handlers read like the rules they apply; storage is PostgreSQL only, and the `received` event goes out
 // through the transactional outbox, so a 202 always means the document is durable.
 import express, { type NextFunction, type Request, type Response } from 'express'
-import { randomUUID } from 'node:crypto'
 import type { Config } from '../kit/config.js'
-import { inTransaction, type Db } from '../kit/db.js'
+import type { Db } from '../kit/db.js'
 import type { Logger } from '../kit/log.js'
-import { enqueue } from '../kit/outbox.js'
 import { problem, problemContentType, type Problem } from '../kit/problem.js'
 import { readiness, type ReadinessCheck } from '../kit/health.js'
 import { authenticate, bearerToken, refusalDetail, type Principal } from './api-keys.js'
@@ -16,6 +14,8 @@ import { keyRoutes } from './key-routes.js'
 import { sellerRoutes } from './seller-routes.js'
 import { checkEndpoint, redactUrl } from '../kit/endpoint-policy.js'
 import { checkDeposit, checkMediaType, mediaTypeOf } from './deposit.js'
+import { storeDeposit } from './store-deposit.js'
+import { cproRoutes } from './cpro-routes.js'
 import { parseAddress, parseParticipant } from './participants.js'
 import { directoryRoutes } from './directory-routes.js'
 import { smpRoutes } from './smp-routes.js'
@@ -102,6 +102,8 @@ export function createApp({ config, db, log, checks, observe, smp, peppol }: Gat
     res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'not ready', failures, ...details })
   })
   app.get('/v1/openapi.json', (_req, res) => res.json(openapi))
+  // The Chorus Pro-compatible API (/api/oauth/token, /cpro/...) and its management (/v1/cpro/...).
+  cproRoutes(app, { config, db, log, any: auth('any'), send })
   app.get('/metrics', async (_req, res) => {
     try {
       res.type(prometheusContentType).send(observe ? await observe.metrics() : '')
@@ -159,27 +161,9 @@ export function createApp({ config, db, log, checks, observe, smp, peppol }: Gat
       // It goes with the document and as the header of its `received` event; every later step continues it.
       const trace = continueTrace(req.get(TRACEPARENT))
       const traceparent = formatTraceparent(trace)
-      const outcome = await inTransaction(db, async (tx) => {
-        if (idempotencyKey) {
-          // Serialise concurrent retries of one key; the unique index is the final guard.
-          await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${principal.id}/${idempotencyKey}`])
-          const { rows } = await tx.query<{ id: string; sha256: string; status: string }>(
-            'SELECT id, sha256, status FROM documents WHERE partner_id = $1 AND idempotency_key = $2', [principal.id, idempotencyKey])
-          const existing = rows[0]
-          if (existing) return { replay: true as const, ...existing }
-        }
-        const id = randomUUID()
-        const receivedAt = new Date()
-        const contentType = mediaTypeOf(req.get('content-type')) ?? 'application/xml'
-        await tx.query(
-          `INSERT INTO documents (id, partner_id, idempotency_key, content_type, payload, size_bytes, sha256, received_at, status_at, traceparent)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9)`,
-          [id, principal.id, idempotencyKey, contentType, body, deposit.sizeBytes, deposit.sha256, receivedAt, traceparent])
-        await enqueue(tx, config.topicPrefix, 'received', {
-          eventId: `${id}:received`, documentId: id, partnerId: principal.id, contentType,
-          sizeBytes: deposit.sizeBytes, sha256: deposit.sha256, receivedAt: receivedAt.getTime(),
-        }, { [TRACEPARENT]: traceparent })
-        return { replay: false as const, id, sha256: deposit.sha256, status: 'DEPOSEE' }
+      const outcome = await storeDeposit(db, config.topicPrefix, {
+        partnerId: principal.id, body, contentType: mediaTypeOf(req.get('content-type')) ?? 'application/xml',
+        sha256: deposit.sha256, sizeBytes: deposit.sizeBytes, idempotencyKey, traceparent,
       })
       if (outcome.replay && outcome.sha256 !== deposit.sha256) {
         return send(res, problem('IDEMPOTENCY_KEY_REUSED', `Idempotency-Key '${idempotencyKey}' was already used for document ${outcome.id} with different content`, { documentId: outcome.id }))

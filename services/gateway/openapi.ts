@@ -117,6 +117,7 @@ export const openapi = {
     { name: 'directory', description: 'Participants and public structures (admin key).' },
     { name: 'partners', description: 'Partners, their API keys and the sellers they send for (admin key).' },
     { name: 'keys', description: 'API key rotation and revocation, and the admin audit log.' },
+    { name: 'chorus-pro', description: 'The OAuth clients and technical accounts of the Chorus Pro-compatible API (`/api/oauth/token`, `/cpro/...`: README, "Chorus Pro").' },
     { name: 'replay', description: 'Dead letters and failed deliveries, listed and replayed (admin key).' },
     { name: 'operations', description: 'Health, readiness and this document (no key).' },
   ],
@@ -543,6 +544,62 @@ export const openapi = {
         },
       },
     },
+    '/v1/cpro/clients': {
+      post: {
+        operationId: 'createCproClient', tags: ['chorus-pro'], 'x-facteur-key': 'any', summary: 'An OAuth client for the Chorus Pro-compatible API',
+        description: 'A client id and secret (shown once) for `POST /api/oauth/token` (client_credentials), as a PISTE application gives them; the token then acts for the partner. A partner creates its own; the admin names the partner (`partnerId`). See README, "Chorus Pro".',
+        requestBody: { required: false, content: { 'application/json': { schema: { type: 'object', properties: { partnerId: { type: 'string', format: 'uuid', description: 'Admin only: the partner.' } } } } } },
+        responses: {
+          201: { description: 'The client; its secret is shown this once.', content: { 'application/json': { schema: { type: 'object', required: ['clientId', 'clientSecret', 'partnerId'], properties: { clientId: { type: 'string' }, clientSecret: { type: 'string' }, partnerId: { type: 'string', format: 'uuid' } } } } } },
+          400: problemResponse('The admin did not name a partner.', 'invalid-request'),
+          401: ref('responses', 'Unauthenticated'),
+          429: ref('responses', 'RateLimited'),
+          503: ref('responses', 'Unavailable'),
+        },
+      },
+    },
+    '/v1/cpro/accounts': {
+      get: {
+        operationId: 'listCproAccounts', tags: ['chorus-pro'], 'x-facteur-key': 'any', summary: 'Technical accounts (a partner\'s own; all for the admin)',
+        responses: {
+          200: { description: 'Oldest first; never the passwords.', content: { 'application/json': { schema: { type: 'object', required: ['accounts'], properties: { accounts: { type: 'array', items: ref('schemas', 'CproAccount') } } } } } },
+          401: ref('responses', 'Unauthenticated'),
+          429: ref('responses', 'RateLimited'),
+          503: ref('responses', 'Unavailable'),
+        },
+      },
+      post: {
+        operationId: 'createCproAccount', tags: ['chorus-pro'], 'x-facteur-key': 'any', summary: 'A technical account (the `cpro-account` header of the Chorus Pro-compatible API)',
+        description: 'Bound to structures (SIRETs) the partner sends for or receives at; its password (shown once) expires after 424 days, as on Chorus Pro, and is reset with `POST /v1/cpro/accounts/{login}/password`. The admin names the partner (`partnerId`).',
+        requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['structures'], properties: {
+          structures: { type: 'array', items: { type: 'string', pattern: '^[0-9]{14}$' }, minItems: 1 },
+          login: { type: 'string', description: 'Default: TECH_1_<random>@cpro.facteur.' },
+          partnerId: { type: 'string', format: 'uuid', description: 'Admin only: the partner.' },
+        } } } } },
+        responses: {
+          201: { description: 'The account and its password, shown this once.', content: { 'application/json': { schema: ref('schemas', 'CproAccountWithPassword') } } },
+          400: problemResponse('A malformed login, no structures, or a structure that is not the partner\'s.', 'invalid-request'),
+          401: ref('responses', 'Unauthenticated'),
+          409: problemResponse('The login is taken.', 'conflict'),
+          429: ref('responses', 'RateLimited'),
+          503: ref('responses', 'Unavailable'),
+        },
+      },
+    },
+    '/v1/cpro/accounts/{login}/password': {
+      post: {
+        operationId: 'resetCproAccountPassword', tags: ['chorus-pro'], 'x-facteur-key': 'any', summary: 'A new password for a technical account',
+        description: 'A new random password (shown once), valid 424 days; the old one stops working at once. The partner resets its own accounts, the admin any.',
+        parameters: [{ name: 'login', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: {
+          200: { description: 'The account and its new password.', content: { 'application/json': { schema: ref('schemas', 'CproAccountWithPassword') } } },
+          401: ref('responses', 'Unauthenticated'),
+          404: ref('responses', 'NotFound'),
+          429: ref('responses', 'RateLimited'),
+          503: ref('responses', 'Unavailable'),
+        },
+      },
+    },
     '/v1/partners/{id}/keys': {
       get: {
         operationId: 'listPartnerKeys', tags: ['keys'], 'x-facteur-key': 'admin', summary: 'A partner\'s keys (ids and dates, never the keys or their hashes)',
@@ -765,6 +822,17 @@ export const openapi = {
       DepositAccepted: {
         type: 'object', required: ['id', 'status'],
         properties: { id: { type: 'string', format: 'uuid' }, status: ref('schemas', 'Status') },
+      },
+      CproAccount: {
+        type: 'object', required: ['login', 'partnerId', 'structures', 'passwordExpiresAt', 'createdAt', 'disabled'],
+        properties: {
+          login: { type: 'string', example: 'TECH_1_4F2A9C1B7E30@cpro.facteur' }, partnerId: { type: 'string', format: 'uuid' },
+          structures: { type: 'array', items: { type: 'string' }, example: ['73282932000074'] },
+          passwordExpiresAt: { type: 'string', format: 'date-time' }, createdAt: { type: 'string', format: 'date-time' }, disabled: { type: 'boolean' },
+        },
+      },
+      CproAccountWithPassword: {
+        allOf: [ref('schemas', 'CproAccount'), { type: 'object', required: ['password'], properties: { password: { type: 'string', description: 'Shown this once; send `base64(login:password)` as the `cpro-account` header.' } } }],
       },
       Document: {
         type: 'object', required: ['id', 'status', 'receivedAt', 'syntax', 'history', 'findings'],

@@ -1,0 +1,141 @@
+// A Chorus Pro connector's session against the hub (issue 13), written from the published field names and what real
+// connectors send and read (docs/chorus-pro-api-notes.md): the PISTE token, the technical account, deposits of a UBL
+// invoice and of a Factur-X, the flux reports (integrated and rejected), and the refusals a connector must be able
+// to read — on the real services.
+import { describe, expect, test, beforeAll } from 'vitest'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { api, dropFolder, fixture, hub, randomSiret, registerParticipant, withBuyerAddress, withDb, withInvoiceNumber } from './helpers.js'
+import { buildFacturX } from './facturx-pdf.js'
+
+let token: string
+let account: string
+let login: string
+
+const cpro = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
+  const res = await fetch(`${hub().url}/cpro/${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'cpro-account': account, 'content-type': 'application/json;charset=utf-8', ...headers },
+    body: JSON.stringify(body),
+  })
+  return { status: res.status, contentType: res.headers.get('content-type'), json: await res.json() as any }
+}
+
+/** consulterCR until the flux is in a final state (Chorus Pro's connectors poll so). */
+async function finalReport(numeroFluxDepot: string) {
+  for (const started = Date.now(); Date.now() - started < 60_000;) {
+    const cr = await cpro('transverses/v1/consulterCR', { numeroFluxDepot })
+    if (['IN_INTEGRE', 'IN_REJETE', 'IN_INTEGRE_PARTIEL'].includes(cr.json.etatCourantFlux)) return cr
+    await new Promise((r) => setTimeout(r, 250))
+  }
+  throw new Error(`flux ${numeroFluxDepot} not final after 60 s`)
+}
+
+/** A fixture for a fresh buyer with a drop folder. */
+async function forNewBuyer(file: string, fixtureBuyer: string) {
+  const siret = randomSiret()
+  const inbox = await dropFolder()
+  expect((await registerParticipant(`0009:${siret}`, inbox.endpoint)).status).toBe(201)
+  return { bytes: withInvoiceNumber(withBuyerAddress(await fixture(file), fixtureBuyer, siret)), inbox }
+}
+
+beforeAll(async () => {
+  // The partner (the demo partner of the hub, which sends for 73282932000074) makes its PISTE-like application and
+  // its technical account, bound to its structure.
+  const client = await api('POST', '/v1/cpro/clients', { body: {} })
+  expect(client.status).toBe(201)
+  const created = await api('POST', '/v1/cpro/accounts', { body: { structures: ['73282932000074'] } })
+  expect(created.status).toBe(201)
+  expect(created.json).toMatchObject({ login: expect.stringMatching(/^TECH_1_/), structures: ['73282932000074'], password: expect.any(String) })
+  login = created.json.login
+  account = Buffer.from(`${login}:${created.json.password}`).toString('base64')
+  // As connectors ask for it: form-encoded client_credentials, with scope=openid.
+  const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: client.json.clientId, client_secret: client.json.clientSecret, scope: 'openid' })
+  const res = await fetch(`${hub().url}/api/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form })
+  const answer = await res.json() as any
+  expect(answer).toEqual({ access_token: expect.any(String), token_type: 'Bearer', expires_in: 3600, scope: 'openid' })
+  token = answer.access_token
+})
+
+describe('a Chorus Pro connector', () => {
+  test('deposits a UBL invoice (deposer/flux) and follows its flux to IN_INTEGRE; the recipient gets the invoice', async () => {
+    const { bytes, inbox } = await forNewBuyer('ubl-invoice.xml', '21750001600019')
+    const deposit = await cpro('factures/v1/deposer/flux', { fichierFlux: bytes.toString('base64'), nomFichier: 'UBL_chorus_facture_1.xml', syntaxeFlux: 'IN_DP_E1_UBL_INVOICE', avecSignature: false })
+    expect(deposit.status).toBe(200)
+    expect(deposit.json).toEqual({ codeRetour: 0, libelle: 'GCU_MSG_01_000', numeroFluxDepot: expect.stringMatching(/^CPP[0-9]{22}$/), dateDepot: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/), syntaxeFlux: 'IN_DP_E1_UBL_INVOICE' })
+    const cr = await finalReport(deposit.json.numeroFluxDepot)
+    expect(cr.json).toMatchObject({
+      codeRetour: 0, libelle: 'TRA_MSG_00.000', numeroFluxDepot: deposit.json.numeroFluxDepot, etatCourantFlux: 'IN_INTEGRE', nomFichierFlux: 'UBL_chorus_facture_1.xml',
+      dateDepotFlux: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}[+-]\d{2}:\d{2}$/), dateHeureEtatCourantFlux: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}[+-]\d{2}:\d{2}$/),
+    })
+    const detail = await cpro('transverses/v1/consulterCRDetaille', { numeroFluxDepot: deposit.json.numeroFluxDepot })
+    expect(detail.json).toMatchObject({ codeRetour: 0, etatCourantDepotFlux: 'IN_INTEGRE', listeErreurDP: [], listeErreurTechnique: [], codeInterfaceDepotFlux: 'IN_DP_E1_UBL_INVOICE' })
+    const document = (await withDb((c) => c.query('SELECT document_id FROM cpro_flux WHERE numero = $1', [deposit.json.numeroFluxDepot]))).rows[0].document_id
+    expect(await readFile(join(inbox.dir, `${document}.xml`))).toEqual(bytes)
+  })
+
+  test('deposits a Factur-X (IN_DP_E2_CII_FACTURX): integrated, and the PDF delivered as it came', async () => {
+    const { bytes, inbox } = await forNewBuyer('cii-invoice.xml', '21690123100011')
+    const pdf = await buildFacturX(bytes)
+    const deposit = await cpro('factures/v1/deposer/flux', { fichierFlux: pdf.toString('base64'), nomFichier: 'FX_chorus_facture.pdf', syntaxeFlux: 'IN_DP_E2_CII_FACTURX', avecSignature: false, idUtilisateurCourant: 0 })
+    expect(deposit.json).toMatchObject({ codeRetour: 0, syntaxeFlux: 'IN_DP_E2_CII_FACTURX' })
+    expect((await finalReport(deposit.json.numeroFluxDepot)).json.etatCourantFlux).toBe('IN_INTEGRE')
+    const document = (await withDb((c) => c.query('SELECT document_id FROM cpro_flux WHERE numero = $1', [deposit.json.numeroFluxDepot]))).rows[0].document_id
+    expect(await readFile(join(inbox.dir, `${document}.pdf`))).toEqual(pdf)
+  })
+
+  test('reads a rejected flux: IN_REJETE, and the detailed report names the invoice (numeroDP) and the broken rules', async () => {
+    const { bytes } = await forNewBuyer('ubl-invoice-invalid-totals.xml', '21750001600019')
+    const number = /<cbc:ID>([^<]+)<\/cbc:ID>/.exec(bytes.toString('utf8'))![1]
+    const deposit = await cpro('factures/v1/deposer/flux', { fichierFlux: bytes.toString('base64'), nomFichier: 'rejet.xml', syntaxeFlux: 'IN_DP_E1_UBL_INVOICE' })
+    expect((await finalReport(deposit.json.numeroFluxDepot)).json.etatCourantFlux).toBe('IN_REJETE')
+    const detail = await cpro('transverses/v1/consulterCRDetaille', { numeroFluxDepot: deposit.json.numeroFluxDepot, syntaxeFlux: 'IN_DP_E1_UBL_INVOICE' })
+    expect(detail.json.etatCourantDepotFlux).toBe('IN_REJETE')
+    expect(detail.json.listeErreurDP).toEqual(expect.arrayContaining([
+      { identifiantFournisseur: '73282932000074', identifiantDestinataire: expect.stringMatching(/^\d{14}$/), numeroDP: number, libelleErreurDP: expect.stringContaining('BR-CO-15') },
+    ]))
+  })
+
+  test('gets a refusal it can read: HTTP 400, codeRetour and libelle', async () => {
+    const ubl = await fixture('ubl-invoice.xml')
+    const refused = async (body: unknown, text: RegExp) => {
+      const r = await cpro('factures/v1/deposer/flux', body)
+      expect({ status: r.status, contentType: r.contentType }).toEqual({ status: 400, contentType: expect.stringMatching(/^application\/json/) })
+      expect(r.json).toEqual({ codeRetour: expect.any(Number), libelle: expect.stringMatching(text) })
+      expect(r.json.codeRetour).not.toBe(0)
+    }
+    await refused({ fichierFlux: ubl.toString('base64'), nomFichier: 'f.xml', syntaxeFlux: 'IN_DP_E2_CII_MIN_16B' }, /IN_DP_E2_CII_MIN_16B n'est pas prise en charge/)
+    await refused({ fichierFlux: ubl.toString('base64'), nomFichier: 'f.xml', syntaxeFlux: 'IN_DP_E1_CII_16B' }, /n'est pas a UN\/CEFACT CII D16B invoice.*ubl-invoice/)
+    await refused({ fichierFlux: ubl.toString('base64'), syntaxeFlux: 'IN_DP_E1_UBL_INVOICE' }, /nomFichier est obligatoire/)
+    await refused({ fichierFlux: 'not base64!', nomFichier: 'f.xml', syntaxeFlux: 'IN_DP_E1_UBL_INVOICE' }, /fichierFlux/)
+    await refused({ fichierFlux: Buffer.from('<Invoice').toString('base64'), nomFichier: 'f.xml', syntaxeFlux: 'IN_DP_E1_UBL_INVOICE' }, /le fichier est refusé: .*not well-formed/)
+    const unknown = await cpro('transverses/v1/consulterCR', { numeroFluxDepot: 'CPP0000000000000000000000' })
+    expect({ status: unknown.status, codeRetour: unknown.json.codeRetour }).toEqual({ status: 400, codeRetour: 1 })
+  })
+
+  test('is told when its token or technical account will not do (401), and its expired password is reset by the partner', async () => {
+    expect((await cpro('transverses/v1/consulterCR', {}, { authorization: 'Bearer nope' })).status).toBe(401)
+    const wrong = await cpro('transverses/v1/consulterCR', {}, { 'cpro-account': Buffer.from(`${login}:wrong`).toString('base64') })
+    expect(wrong).toMatchObject({ status: 401, json: { error: 'invalid_account' } })
+    await withDb((c) => c.query(`UPDATE cpro_accounts SET password_expires_at = now() - interval '1 day' WHERE login = $1`, [login]))
+    const expired = await cpro('transverses/v1/consulterCR', { numeroFluxDepot: 'x' })
+    expect(expired).toMatchObject({ status: 401, json: { libelle: expect.stringContaining('expired') } })
+    const reset = await api('POST', `/v1/cpro/accounts/${encodeURIComponent(login)}/password`)
+    expect(reset.status).toBe(200)
+    expect(new Date(reset.json.passwordExpiresAt).getTime()).toBeGreaterThan(Date.now() + 400 * 86_400_000)
+    account = Buffer.from(`${login}:${reset.json.password}`).toString('base64')
+    expect((await cpro('transverses/v1/consulterCR', { numeroFluxDepot: 'x' })).status).toBe(400)
+    // A structure the partner does not send for cannot be bound to its account.
+    expect((await api('POST', '/v1/cpro/accounts', { body: { structures: [randomSiret()] } })).status).toBe(400)
+  })
+
+  test('checks the service with health-check, and is told plainly what the hub does not offer yet', async () => {
+    const health = await fetch(`${hub().url}/cpro/transverses/v1/health-check`, { headers: { authorization: `Bearer ${token}` } })
+    expect(await health.json()).toEqual({ body: 'OK', statusCode: 'OK', statusCodeValue: 200 })
+    const missing = await cpro('factures/v1/telecharger/groupe', { listeFacture: [] })
+    expect(missing).toMatchObject({ status: 404, json: { codeRetour: 404, libelle: expect.stringContaining('/cpro/factures/v1/telecharger/groupe') } })
+    // A base URL configured with a trailing slash: //cpro/… is the same call.
+    const doubled = await fetch(`${hub().url}//cpro/transverses/v1/health-check`, { headers: { authorization: `Bearer ${token}` } })
+    expect(doubled.status).toBe(200)
+  })
+})
