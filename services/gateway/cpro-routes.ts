@@ -18,16 +18,13 @@ import { cproDate, cproDateTime, declaredRoot, depositSyntaxes, fluxState, unsup
 import { checkDeposit } from './deposit.js'
 import { storeDeposit } from './store-deposit.js'
 import { findPrincipal } from './key-routes.js'
+import { bodyOf, refuse, SUCCESS, type CproRequest } from './cpro-http.js'
+import { cproStructureRoutes } from './cpro-structures.js'
 
 type Helpers = { config: Config; db: Db; log: Logger; any: RequestHandler; send: (res: Response, p: Problem) => void }
-type CproRequest = Request & { cpro: { partnerId: string; account: TechnicalAccount } }
 
-/** A refused call, as Chorus Pro answers one: HTTP 400, `codeRetour` non-zero, `libelle` saying why. */
-const refuse = (res: Response, libelle: string, codeRetour = 1) => res.status(400).json({ codeRetour, libelle })
 const unauthorized = (res: Response, error: string, description: string) =>
   res.status(401).set('WWW-Authenticate', `Bearer realm="cpro", error="${error}"`).json({ error, error_description: description, libelle: description })
-
-const SUCCESS = { codeRetour: 0, libelle: 'TRA_MSG_00.000' }
 
 export function cproRoutes(app: Express, { config, db, log, any, send }: Helpers) {
   // A base URL configured with a trailing slash gives `//cpro/...`: the same call.
@@ -71,7 +68,6 @@ export function cproRoutes(app: Express, { config, db, log, any, send }: Helpers
   // deposer/flux carries the file in base64: a third more than the largest document, and the JSON around it.
   const json = express.json({ limit: Math.ceil(config.maxDocumentBytes * 4 / 3) + 64 * 1024, type: () => true })
   const call = [bearer, account, json] as RequestHandler[]
-  const bodyOf = (req: Request) => (req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, unknown>
 
   app.get('/cpro/transverses/v1/health-check', bearer, (_req, res) => {
     res.json({ body: 'OK', statusCode: 'OK', statusCodeValue: 200 })
@@ -152,6 +148,8 @@ export function cproRoutes(app: Express, { config, db, log, any, send }: Helpers
       etatCourantDepotFlux: state, nomFichier: row.nom_fichier, listeErreurDP: errors, listeErreurTechnique: [],
     })
   })
+
+  cproStructureRoutes(app, { db, call })
 
   // What the hub does not answer yet: said plainly, in the API's own shape.
   app.use('/cpro', call, (req: Request, res: Response) => {
