@@ -5,21 +5,39 @@
 import { describe, expect, test, beforeAll } from 'vitest'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { api, dropFolder, fixture, hub, randomSiret, registerParticipant, withBuyerAddress, withDb, withInvoiceNumber } from './helpers.js'
+import { api, dropFolder, fixture, hub, postDocument, randomSiret, registerParticipant, waitForStatus, withBuyerAddress, withDb, withInvoiceNumber } from './helpers.js'
 import { buildFacturX } from './facturx-pdf.js'
 
 let token: string
 let account: string
 let login: string
 
-const cpro = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
+type Session = { token: string; account: string; login: string }
+
+/** What a connector sets up: a PISTE application and a technical account of the partner whose key is `key`. */
+async function session(key: string, structures: string[]): Promise<Session> {
+  const client = await api('POST', '/v1/cpro/clients', { key, body: {} })
+  expect(client.status).toBe(201)
+  const created = await api('POST', '/v1/cpro/accounts', { key, body: { structures } })
+  expect(created.status).toBe(201)
+  expect(created.json).toMatchObject({ login: expect.stringMatching(/^TECH_1_/), structures, password: expect.any(String) })
+  // As connectors ask for it: form-encoded client_credentials, with scope=openid.
+  const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: client.json.clientId, client_secret: client.json.clientSecret, scope: 'openid' })
+  const res = await fetch(`${hub().url}/api/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form })
+  const answer = await res.json() as any
+  expect(answer).toEqual({ access_token: expect.any(String), token_type: 'Bearer', expires_in: 3600, scope: 'openid' })
+  return { token: answer.access_token, account: Buffer.from(`${created.json.login}:${created.json.password}`).toString('base64'), login: created.json.login }
+}
+
+const call = async (as: Session, path: string, body: unknown, headers: Record<string, string> = {}) => {
   const res = await fetch(`${hub().url}/cpro/${path}`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'cpro-account': account, 'content-type': 'application/json;charset=utf-8', ...headers },
+    headers: { authorization: `Bearer ${as.token}`, 'cpro-account': as.account, 'content-type': 'application/json;charset=utf-8', ...headers },
     body: JSON.stringify(body),
   })
   return { status: res.status, contentType: res.headers.get('content-type'), json: await res.json() as any }
 }
+const cpro = (path: string, body: unknown, headers: Record<string, string> = {}) => call({ token, account, login }, path, body, headers)
 
 /** consulterCR until the flux is in a final state (Chorus Pro's connectors poll so). */
 async function finalReport(numeroFluxDepot: string) {
@@ -42,19 +60,7 @@ async function forNewBuyer(file: string, fixtureBuyer: string) {
 beforeAll(async () => {
   // The partner (the demo partner of the hub, which sends for 73282932000074) makes its PISTE-like application and
   // its technical account, bound to its structure.
-  const client = await api('POST', '/v1/cpro/clients', { body: {} })
-  expect(client.status).toBe(201)
-  const created = await api('POST', '/v1/cpro/accounts', { body: { structures: ['73282932000074'] } })
-  expect(created.status).toBe(201)
-  expect(created.json).toMatchObject({ login: expect.stringMatching(/^TECH_1_/), structures: ['73282932000074'], password: expect.any(String) })
-  login = created.json.login
-  account = Buffer.from(`${login}:${created.json.password}`).toString('base64')
-  // As connectors ask for it: form-encoded client_credentials, with scope=openid.
-  const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: client.json.clientId, client_secret: client.json.clientSecret, scope: 'openid' })
-  const res = await fetch(`${hub().url}/api/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form })
-  const answer = await res.json() as any
-  expect(answer).toEqual({ access_token: expect.any(String), token_type: 'Bearer', expires_in: 3600, scope: 'openid' })
-  token = answer.access_token
+  ({ token, account, login } = await session(hub().demoKey, ['73282932000074']))
 })
 
 describe('a Chorus Pro connector', () => {
@@ -137,5 +143,52 @@ describe('a Chorus Pro connector', () => {
     // A base URL configured with a trailing slash: //cpro/… is the same call.
     const doubled = await fetch(`${hub().url}//cpro/transverses/v1/health-check`, { headers: { authorization: `Bearer ${token}` } })
     expect(doubled.status).toBe(200)
+  })
+  test('the supplier finds its invoice (rechercher/fournisseur by numeroFluxDepot) and its history; the public buyer finds it, processes it (traiter/recue), and the supplier sees that', async () => {
+    // A public structure and the partner that receives for it, with its own connector.
+    const siret = randomSiret()
+    const admin = { key: hub().adminKey }
+    expect((await api('PUT', `/v1/directory/structures/${siret}`, { ...admin, body: { name: `Mairie ${siret}`, endpoint: null } })).status).toBe(201)
+    const mairie = await api('POST', '/v1/partners', { ...admin, body: { name: `Mairie ${siret}`, addresses: [`0009:${siret}`] } })
+    const buyer = await session(mairie.json.apiKey, [siret])
+
+    const bytes = withInvoiceNumber(withBuyerAddress(await fixture('ubl-invoice.xml'), '21750001600019', siret))
+    const number = /<cbc:ID>([^<]+)<\/cbc:ID>/.exec(bytes.toString('utf8'))![1]
+    const deposit = await cpro('factures/v1/deposer/flux', { fichierFlux: bytes.toString('base64'), nomFichier: 'f.xml', syntaxeFlux: 'IN_DP_E1_UBL_INVOICE' })
+    expect((await finalReport(deposit.json.numeroFluxDepot)).json.etatCourantFlux).toBe('IN_INTEGRE')
+
+    // The supplier: as OCA does after IN_INTEGRE, the invoices of the flux, then each one's history.
+    const found = await cpro('factures/v1/rechercher/fournisseur', { numeroFluxDepot: deposit.json.numeroFluxDepot, rechercheFactureParFournisseur: { pageResultatDemandee: 1, nbResultatsParPage: 10 } })
+    expect(found.json).toMatchObject({ codeRetour: 0, parametresRetour: { pageCourante: 1, pages: 1, nbResultatsParPage: 10, total: 1 } })
+    expect(found.json.listeFactures).toEqual([expect.objectContaining({
+      identifiantFactureCPP: expect.any(Number), numeroFacture: number, statut: 'MISE_A_DISPOSITION', typeFacture: 'FACTURE', codeDestinataire: siret,
+      codeFournisseur: '73282932000074', montantTTC: 1500, devise: 'EUR', numeroFluxDepot: deposit.json.numeroFluxDepot, dateDepot: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/),
+    })])
+    const idFacture = found.json.listeFactures[0].identifiantFactureCPP
+
+    // The buyer: its received invoices, then its processing; a refusal needs a motif; a step the lifecycle does not allow is refused.
+    const received = await call(buyer, 'factures/v1/rechercher/recipiendaire', { paramRecherche: { pageResultatDemandee: 1, nbResultatsParPage: 50, triSens: 'Descendant' } })
+    expect(received.json).toMatchObject({ codeRetour: 0, pageCourante: 1, pages: 1, total: 1, listeFactures: [expect.objectContaining({ idFacture, numeroFacture: number, statut: 'MISE_A_DISPOSITION' })] })
+    expect((await call(buyer, 'factures/v1/traiter/recue', { idFacture, nouveauStatut: 'REJETEE', motif: '', numeroDPMandat: '' })).json.libelle).toMatch(/motif/)
+    const done = await call(buyer, 'factures/v1/traiter/recue', { idFacture, nouveauStatut: 'SERVICE_FAIT', motif: '', numeroDPMandat: '' })
+    expect(done).toMatchObject({ status: 200, json: { codeRetour: 0, idFacture, nouveauStatut: 'SERVICE_FAIT', numeroFacture: number, dateTraitement: expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/) } })
+    const backwards = await call(buyer, 'factures/v1/traiter/recue', { idFacture, nouveauStatut: 'SUSPENDUE', motif: 'pièce manquante' })
+    expect(backwards).toMatchObject({ status: 400, json: { libelle: expect.stringContaining('SERVICE_FAIT → SUSPENDUE') } })
+    // Only the recipient processes it.
+    expect((await cpro('factures/v1/traiter/recue', { idFacture, nouveauStatut: 'MANDATEE' })).json.libelle).toMatch(/reçue/)
+
+    const history = await cpro('factures/v1/consulter/historique', { idFacture })
+    expect(history.json).toMatchObject({ codeRetour: 0, idFacture, numeroFacture: number, statutCourantCode: 'SERVICE_FAIT' })
+    // Newest first; the reform's lifecycle had the buyer take the invoice in charge before SERVICE_FAIT: recorded too.
+    expect(history.json.historiquesDesStatuts.histoStatut.map((h: any) => h.histoStatutCode)).toEqual(['SERVICE_FAIT', 'PRISE_EN_COMPTE_DESTINATAIRE', 'MISE_A_DISPOSITION', 'DEPOSEE'])
+    expect(history.json.historiquesDesStatuts.histoStatut[0].histoStatutDatePassage).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/)
+
+    // An empty search is codeRetour 20000 (TRA_MSG_00.015), HTTP 200, its paging filled (Pastell reads it so).
+    const none = await call(buyer, 'factures/v1/rechercher/recipiendaire', { numeroFacture: 'no-such-invoice', paramRecherche: { pageResultatDemandee: 1, nbResultatsParPage: 10 } })
+    expect(none).toMatchObject({ status: 200, json: { codeRetour: 20000, libelle: 'TRA_MSG_00.015', pageCourante: 1, pages: 1, total: 0, listeFactures: [] } })
+    // Another partner's connector does not see the invoice at all.
+    const elsewhere = randomSiret()
+    const stranger = await session((await api('POST', '/v1/partners', { ...admin, body: { name: `Autre ${elsewhere}`, addresses: [`0009:${elsewhere}`] } })).json.apiKey, [elsewhere])
+    expect((await call(stranger, 'factures/v1/consulter/historique', { idFacture })).json).toEqual({ codeRetour: 1, libelle: `aucune facture ${idFacture} pour ce compte` })
   })
 })

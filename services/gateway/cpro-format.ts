@@ -79,3 +79,38 @@ export function fluxState(status: string): FluxState {
   if (status === 'REJETEE') return 'IN_REJETE'
   return 'IN_INTEGRE'
 }
+
+/**
+ * The hub's status as a Chorus Pro invoice status (`statut`, `statutCourantCode`). The hub's own states before the
+ * recipient has the invoice read as Chorus Pro's routing state; the reform's processing statuses that Chorus Pro has
+ * no name for read as the closest one it has (PRISE_EN_CHARGE, APPROUVEE, EN_LITIGE: taken into account by the
+ * recipient; the refusal is Chorus Pro's REJETEE; what comes after payment, its last one).
+ */
+export const cproStatuses: Record<string, string> = {
+  DEPOSEE: 'DEPOSEE', REJETEE: 'REJETEE', A_RECYCLER: 'A_RECYCLER', MISE_A_DISPOSITION: 'MISE_A_DISPOSITION',
+  ECHEC_DISTRIBUTION: 'EN_COURS_ACHEMINEMENT', EN_ERREUR: 'EN_COURS_ACHEMINEMENT', RELANCEE: 'EN_COURS_ACHEMINEMENT',
+  PRISE_EN_CHARGE: 'PRISE_EN_COMPTE_DESTINATAIRE', APPROUVEE: 'PRISE_EN_COMPTE_DESTINATAIRE', APPROUVEE_PARTIELLEMENT: 'PRISE_EN_COMPTE_DESTINATAIRE',
+  EN_LITIGE: 'PRISE_EN_COMPTE_DESTINATAIRE', SUSPENDUE: 'SUSPENDUE', COMPLETEE: 'COMPLETEE', REFUSEE: 'REJETEE',
+  SERVICE_FAIT: 'SERVICE_FAIT', MANDATEE: 'MANDATEE', MISE_EN_PAIEMENT: 'MISE_EN_PAIEMENT', PAIEMENT_TRANSMIS: 'MISE_EN_PAIEMENT', ENCAISSEE: 'MISE_EN_PAIEMENT',
+}
+export const cproStatus = (status: string) => cproStatuses[status] ?? 'TECHNIQUE_INCONNU'
+
+/**
+ * What a recipient's `traiter/recue` asks for (`nouveauStatut`), as the hub's status; null: a Chorus Pro status the
+ * hub's lifecycle has not (the answer says so). A refusal or a suspension needs its `motif`.
+ */
+export const receivedStatuses: Record<string, string | null> = {
+  SUSPENDUE: 'SUSPENDUE', REJETEE: 'REFUSEE', SERVICE_FAIT: 'SERVICE_FAIT', MANDATEE: 'MANDATEE', MISE_EN_PAIEMENT: 'MISE_EN_PAIEMENT',
+  PRISE_EN_COMPTE_DESTINATAIRE: 'PRISE_EN_CHARGE',
+  MISE_A_DISPOSITION_COMPTABLE: null, COMPTABILISEE: null, A_RECYCLER: null, MISE_A_DISPOSITION: null,
+}
+
+/** `yyyy-MM-dd HH:mm` in Paris: the history's dates, as the Go client parses them. */
+export function cproMinute(at: Date): string {
+  const full = cproDateTime(at)
+  return `${full.slice(0, 10)} ${full.slice(11, 16)}`
+}
+
+/** The invoice type Chorus Pro names from BT-3: a credit note (381, 261, 262, 296, 308, 532) is an AVOIR. */
+export const cproInvoiceType = (typeCode: string | null, syntax: string | null) =>
+  syntax === 'ubl-creditnote' || ['381', '261', '262', '296', '308', '532'].includes(typeCode ?? '') ? 'AVOIR' : 'FACTURE'

@@ -20,6 +20,7 @@ import { storeDeposit } from './store-deposit.js'
 import { findPrincipal } from './key-routes.js'
 import { bodyOf, refuse, SUCCESS, type CproRequest } from './cpro-http.js'
 import { cproStructureRoutes } from './cpro-structures.js'
+import { cproInvoiceRoutes } from './cpro-invoices.js'
 
 type Helpers = { config: Config; db: Db; log: Logger; any: RequestHandler; send: (res: Response, p: Problem) => void }
 
@@ -150,6 +151,7 @@ export function cproRoutes(app: Express, { config, db, log, any, send }: Helpers
   })
 
   cproStructureRoutes(app, { db, call })
+  cproInvoiceRoutes(app, { db, log, topicPrefix: config.topicPrefix, call })
 
   // What the hub does not answer yet: said plainly, in the API's own shape.
   app.use('/cpro', call, (req: Request, res: Response) => {

@@ -45,29 +45,7 @@ export function lifecycleRoutes(app: Express, { db, log, topicPrefix, partner, s
     if (!parsed.ok) return send(res, problem('INVALID_REQUEST', parsed.message))
     const { status, reason } = parsed.value
 
-    const outcome = await inTransaction(db, async (tx) => {
-      const doc = (await tx.query<{ partner_id: string; recipient_address: string | null; status: string; is_recipient: boolean; payment_status_managed: boolean | null }>(
-        `SELECT d.partner_id, d.recipient_address, d.status,
-                (${receivedBy('$2', '$3')}) AS is_recipient,
-                (SELECT s.payment_status_managed FROM structures s
-                  WHERE d.recipient_address LIKE '0009:%' AND s.siret = substr(d.recipient_address, 6)) AS payment_status_managed
-           FROM documents d WHERE d.id = $1 FOR UPDATE`, [id, principal.id, NOT_DELIVERED])).rows[0]
-      const roles: Actor[] = []
-      if (doc?.partner_id === principal.id) roles.push('sender')
-      if (doc?.is_recipient) roles.push('recipient')
-      if (!doc || roles.length === 0) return { kind: 'not-found' as const }
-      const actor: Actor = roles.includes(statuses[status].by) ? statuses[status].by : roles[0]!
-      const context = { paymentStatusManaged: doc.payment_status_managed === true }
-      const allowed = allowedNext(doc.status, actor, context)
-      if (!allowed.includes(status)) return { kind: 'conflict' as const, current: doc.status, actor, allowed, byOther: statuses[status].by !== actor }
-      const last = (await tx.query<{ sequence: number; hash: string | null }>(
-        'SELECT sequence, hash FROM status_history WHERE document_id = $1 ORDER BY sequence DESC LIMIT 1', [id])).rows[0] ?? null
-      const row = nextRow(id, last, { status, code: statuses[status].code, actor, at: Date.now(), reason, findings: [] })
-      await insertStatus(tx, id, row, `api:${principal.id}:${row.sequence}`)
-      await tx.query('UPDATE documents SET status = $2, status_at = $3 WHERE id = $1', [id, status, new Date(row.at)])
-      await enqueue(tx, topicPrefix, 'status', { eventId: `${id}:status:${row.sequence}`, documentId: id, ...row })
-      return { kind: 'done' as const, row }
-    })
+    const outcome = await setBusinessStatus(db, topicPrefix, { documentId: id, partnerId: principal.id, status, reason, by: `api:${principal.id}` })
 
     if (outcome.kind === 'not-found') return notFound()
     if (outcome.kind === 'conflict') {
@@ -78,5 +56,43 @@ export function lifecycleRoutes(app: Express, { db, log, topicPrefix, partner, s
     log.info({ documentId: id, status, actor: outcome.row.actor, sequence: outcome.row.sequence }, 'business status set')
     const { row } = outcome
     res.json({ id, status: row.status, ...(row.code ? { code: row.code } : {}), sequence: row.sequence, actor: row.actor, at: new Date(row.at).toISOString(), ...(row.reason ? { reason: row.reason } : {}) })
+  })
+}
+
+export type StatusOutcome =
+  | { kind: 'not-found' }
+  | { kind: 'conflict'; current: string; actor: Actor; allowed: Status[]; byOther: boolean }
+  | { kind: 'done'; row: ReturnType<typeof nextRow> }
+
+/**
+ * A business status set by `partnerId` on a document it sent or received (as its sender or its recipient, whichever
+ * the status is set by): the transition checked against schemas/lifecycle.ts, then the change, its place in the hash
+ * chain and its `document.status` event in one transaction, the document row locked. `by` names the way in, for the
+ * idempotency of the status event (`api:<partner>`, `cpro:<partner>`).
+ */
+export async function setBusinessStatus(db: Db, topicPrefix: string, request: { documentId: string; partnerId: string; status: Status; reason: string | null; by: string }): Promise<StatusOutcome> {
+  const { documentId: id, partnerId, status, reason } = request
+  return inTransaction(db, async (tx) => {
+    const doc = (await tx.query<{ partner_id: string; recipient_address: string | null; status: string; is_recipient: boolean; payment_status_managed: boolean | null }>(
+      `SELECT d.partner_id, d.recipient_address, d.status,
+              (${receivedBy('$2', '$3')}) AS is_recipient,
+              (SELECT s.payment_status_managed FROM structures s
+                WHERE d.recipient_address LIKE '0009:%' AND s.siret = substr(d.recipient_address, 6)) AS payment_status_managed
+         FROM documents d WHERE d.id = $1 FOR UPDATE`, [id, partnerId, NOT_DELIVERED])).rows[0]
+    const roles: Actor[] = []
+    if (doc?.partner_id === partnerId) roles.push('sender')
+    if (doc?.is_recipient) roles.push('recipient')
+    if (!doc || roles.length === 0) return { kind: 'not-found' as const }
+    const actor: Actor = roles.includes(statuses[status].by) ? statuses[status].by : roles[0]!
+    const context = { paymentStatusManaged: doc.payment_status_managed === true }
+    const allowed = allowedNext(doc.status, actor, context)
+    if (!allowed.includes(status)) return { kind: 'conflict' as const, current: doc.status, actor, allowed, byOther: statuses[status].by !== actor }
+    const last = (await tx.query<{ sequence: number; hash: string | null }>(
+      'SELECT sequence, hash FROM status_history WHERE document_id = $1 ORDER BY sequence DESC LIMIT 1', [id])).rows[0] ?? null
+    const row = nextRow(id, last, { status, code: statuses[status].code, actor, at: Date.now(), reason, findings: [] })
+    await insertStatus(tx, id, row, `${request.by}:${row.sequence}`)
+    await tx.query('UPDATE documents SET status = $2, status_at = $3 WHERE id = $1', [id, status, new Date(row.at)])
+    await enqueue(tx, topicPrefix, 'status', { eventId: `${id}:status:${row.sequence}`, documentId: id, ...row })
+    return { kind: 'done' as const, row }
   })
 }
