@@ -50,6 +50,7 @@ const canonical = (xml: Buffer | string) => { const d = XmlDocument.fromString(x
 describe.skipIf(!available.ok)('AS4 interoperability with phase4', () => {
   let dir: string
   let keys: DevPki
+  let foreignKeys: DevPki
   let pki: WrittenPki
   let foreign: WrittenPki
   let db: Db
@@ -69,6 +70,7 @@ describe.skipIf(!available.ok)('AS4 interoperability with phase4', () => {
     const expired = { name: 'POP000009', kind: 'ap' as const, cn: 'POP000009', notBefore: new Date(Date.now() - 30 * day), notAfter: new Date(Date.now() - day) }
     const [ours, theirs] = await Promise.all([createDevPki({ extra: [expired] }), createDevPki(), ensurePhase4()])
     keys = ours
+    foreignKeys = theirs
     pki = writeDevPki(ours, join(dir, 'pki'))
     foreign = writeDevPki(theirs, join(dir, 'foreign'))
     // Facteur is POP000001 here, publishing its participants in its own SMP; phase4 is POP000002, with the same PKI.
@@ -238,6 +240,13 @@ describe.skipIf(!available.ok)('AS4 interoperability with phase4', () => {
   it('Facteur → phase4 with the payload changed in transit: phase4 answers an ebMS error that Facteur reads', async () => {
     const { answer } = await facteurSends({ tamper: (attachment) => { const b = Buffer.from(attachment); b[b.length - 20]! ^= 1; return b } })
     expect(answer).toMatchObject({ kind: 'error', errors: [expect.objectContaining({ code: expect.stringMatching(/^EBMS:0/) })] })
+  })
+
+  it('Facteur → phase4 signed by an access point of another PKI: phase4 refuses it', async () => {
+    const { answer } = await facteurSends({ signer: foreignKeys.ap })
+    // WSS4J cannot validate the signer's path to a trusted root, and phase4 reports the whole security header as
+    // EBMS:0102 (as for an expired certificate).
+    expect(answer, `phase4 receiver log: ${phase4.log}`).toMatchObject({ kind: 'error', errors: [expect.objectContaining({ code: 'EBMS:0102', detail: expect.stringContaining('certificate path validation') })] })
   })
 
   it('Facteur → phase4 signed with an expired certificate: phase4 refuses it, naming the failed validity check', async () => {
