@@ -115,6 +115,8 @@ describe('a Chorus Pro connector', () => {
     await refused({ fichierFlux: ubl.toString('base64'), syntaxeFlux: 'IN_DP_E1_UBL_INVOICE' }, /nomFichier est obligatoire/)
     await refused({ fichierFlux: 'not base64!', nomFichier: 'f.xml', syntaxeFlux: 'IN_DP_E1_UBL_INVOICE' }, /fichierFlux/)
     await refused({ fichierFlux: Buffer.from('<Invoice').toString('base64'), nomFichier: 'f.xml', syntaxeFlux: 'IN_DP_E1_UBL_INVOICE' }, /le fichier est refusé: .*not well-formed/)
+    const notJson = await fetch(`${hub().url}/cpro/transverses/v1/consulterCR`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'cpro-account': account, 'content-type': 'application/json' }, body: '{"numeroFluxDepot": ' })
+    expect({ status: notJson.status, json: await notJson.json() }).toEqual({ status: 400, json: { codeRetour: 1, libelle: expect.stringContaining("n'est pas du JSON lisible") } })
     const unknown = await cpro('transverses/v1/consulterCR', { numeroFluxDepot: 'CPP0000000000000000000000' })
     expect({ status: unknown.status, codeRetour: unknown.json.codeRetour }).toEqual({ status: 400, codeRetour: 1 })
   })

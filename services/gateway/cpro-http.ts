@@ -17,20 +17,18 @@ export const bodyOf = (req: Request) => (req.body && typeof req.body === 'object
 
 /** The integer Chorus Pro names a thing by (cpro_*_ids, 019-cpro-ids.sql), given it the first time it is shown. */
 export async function invoiceId(db: Db, documentId: string): Promise<number> {
+  // ON CONFLICT DO UPDATE (a no-op) so that the row comes back also when another call gave it an id at the same moment.
   const { rows } = await db.query<{ id: string }>(
-    `WITH new AS (INSERT INTO cpro_invoice_ids (document_id) VALUES ($1) ON CONFLICT (document_id) DO NOTHING RETURNING id)
-     SELECT id FROM new UNION ALL SELECT id FROM cpro_invoice_ids WHERE document_id = $1`, [documentId])
+    'INSERT INTO cpro_invoice_ids (document_id) VALUES ($1) ON CONFLICT (document_id) DO UPDATE SET document_id = EXCLUDED.document_id RETURNING id', [documentId])
   return Number(rows[0]!.id)
 }
 export async function structureId(db: Db, siret: string): Promise<number> {
   const { rows } = await db.query<{ id: string }>(
-    `WITH new AS (INSERT INTO cpro_structure_ids (siret) VALUES ($1) ON CONFLICT (siret) DO NOTHING RETURNING id)
-     SELECT id FROM new UNION ALL SELECT id FROM cpro_structure_ids WHERE siret = $1`, [siret])
+    'INSERT INTO cpro_structure_ids (siret) VALUES ($1) ON CONFLICT (siret) DO UPDATE SET siret = EXCLUDED.siret RETURNING id', [siret])
   return Number(rows[0]!.id)
 }
 export async function serviceId(db: Db, siret: string, code: string): Promise<number> {
   const { rows } = await db.query<{ id: string }>(
-    `WITH new AS (INSERT INTO cpro_service_ids (siret, code) VALUES ($1, $2) ON CONFLICT (siret, code) DO NOTHING RETURNING id)
-     SELECT id FROM new UNION ALL SELECT id FROM cpro_service_ids WHERE siret = $1 AND code = $2`, [siret, code])
+    'INSERT INTO cpro_service_ids (siret, code) VALUES ($1, $2) ON CONFLICT (siret, code) DO UPDATE SET code = EXCLUDED.code RETURNING id', [siret, code])
   return Number(rows[0]!.id)
 }

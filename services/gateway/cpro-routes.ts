@@ -157,6 +157,13 @@ export function cproRoutes(app: Express, { config, db, log, any, send }: Helpers
   app.use('/cpro', call, (req: Request, res: Response) => {
     res.status(404).json({ codeRetour: 404, libelle: `${req.method} /cpro${req.path} n'est pas (encore) proposé par ce hub; voir le README, « Chorus Pro »` })
   })
+  // A body that is not JSON, or too large, answered in the API's shape too (not the hub's problem+json).
+  app.use('/cpro', (error: Error & { status?: number; type?: string }, _req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(error)
+    if (error.type === 'entity.too.large') return res.status(413).json({ codeRetour: 413, libelle: `le corps de la requête dépasse ${Math.ceil(config.maxDocumentBytes * 4 / 3) + 64 * 1024} octets` })
+    if (error.status === 400) return refuse(res, `le corps de la requête n'est pas du JSON lisible: ${error.message}`)
+    next(error)
+  })
 
   // ---- The hub's own API: OAuth clients and technical accounts ----
   /** The partner a call acts for: the caller, or for the admin the `partnerId` it names. */
