@@ -71,6 +71,7 @@ export type DocumentRouted = Header & {
   partnerId: string; recipientAddress: string; recipientName: string; endpoint: string; routedAt: number
   serviceCode?: string | null      // B2G: the structure's service (BT-10)
   resubmissionOf?: string | null   // the A_RECYCLER document this one resubmits under the same number
+  deliveryFormat?: string | null   // what the recipient receives: 'original' (null: the same), or 'factur-x' for a CII invoice
 }
 
 /** One reason a document cannot be routed, naming the business term to correct. */

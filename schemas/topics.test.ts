@@ -24,7 +24,7 @@ const samples: { [K in keyof EventOf]: EventOf[K] } = {
   parsed: { ...h, syntax: 'ubl-invoice', keys, parsedAt: Date.now() },
   rejected: { ...h, stage: 'ingest', findings: [finding], rejectedAt: Date.now() },
   validated: { ...h, syntax: 'cii', keys, verdict: 'INVALID', packs: ['en16931-cii:1.3.16'], findings: [finding], validatedAt: Date.now() },
-  routed: { ...h, recipientAddress: '0009:21750001600019', recipientName: 'Mairie', endpoint: 'file:///tmp/x', routedAt: Date.now(), serviceCode: 'SERV-01', resubmissionOf: null },
+  routed: { ...h, recipientAddress: '0009:21750001600019', recipientName: 'Mairie', endpoint: 'file:///tmp/x', routedAt: Date.now(), serviceCode: 'SERV-01', resubmissionOf: null, deliveryFormat: 'factur-x' },
   unroutable: { ...h, reasons: [{ code: 'RECIPIENT_UNKNOWN', field: 'BT-49', message: 'no' }], at: Date.now(), resubmissionOf: '9f0c0f5e-3f3b-4b8e-9d57-0d0c2a1c1e12' },
   delivery: { ...h, outcome: 'DELIVERED', endpoint: 'file:///tmp/x', attempts: 1, detail: null, at: Date.now() },
   receipt: { eventId: 'd:receipt:2', documentId: h.documentId, partnerId: 'p', sequence: 2, kind: 'mlr', responseCode: 'AP', endpoint: 'file:///tmp/x', at: Date.now() },

@@ -4,7 +4,12 @@
 import { describe, expect, test } from 'vitest'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { dropFolder, fixture, hub, postDocument, randomSiret, registerParticipant, waitForStatus, withBuyerAddress } from './helpers.js'
+import { api, dropFolder, fixture, hub, postDocument, randomSiret, registerParticipant, waitForStatus, withBuyerAddress, withInvoiceNumber } from './helpers.js'
+import { defaultPdfLimits, readFacturX } from '../services/ingest/facturx.js'
+import { PDFDocument } from '@cantoo/pdf-lib'
+
+/** A PDF's title and page count, as a reader shows them. */
+const pdfFacts = async (pdf: Buffer) => { const doc = await PDFDocument.load(pdf, { updateMetadata: false }); return { title: doc.getTitle(), pages: doc.getPageCount() } }
 import { buildFacturX, type FacturXPdfOptions } from './facturx-pdf.js'
 
 const FIXTURE_BUYER = '21690123100011'
@@ -87,5 +92,40 @@ describe('Factur-X deposits', () => {
     const doc = await deposit(await buildFacturX(ubl))
     expect(doc.status).toBe('REJETEE')
     expect(ruleIds(doc)).toContain('FACTURX-NOT-CII')
+  })
+  test('a recipient that asks for Factur-X gets a CII invoice as a Factur-X PDF/A-3 carrying the deposited CII byte for byte; a UBL invoice as deposited', async () => {
+    const inbox = await dropFolder()
+    const siret = randomSiret()
+    expect((await api('PUT', `/v1/directory/participants/0009:${siret}`, { key: hub().adminKey, body: { name: 'Wants Factur-X', endpoint: inbox.endpoint, format: 'factur-x' } })).json)
+      .toMatchObject({ format: 'factur-x' })
+    expect((await api('GET', `/v1/directory/participants/0009:${siret}`, { key: hub().adminKey })).json).toMatchObject({ format: 'factur-x' })
+    const cii = withInvoiceNumber(withBuyerAddress(await fixture('cii-invoice.xml'), FIXTURE_BUYER, siret))
+    const posted = await postDocument(cii)
+    expect((await waitForStatus(posted.json.id, finalStatuses)).status).toBe('MISE_A_DISPOSITION')
+    const pdf = await readFile(join(inbox.dir, `${posted.json.id}.pdf`))
+    const read = readFacturX(pdf, defaultPdfLimits)
+    expect(read.ok && { xml: read.facts.xml, fatal: read.findings.filter((f) => f.severity === 'fatal') }).toEqual({ xml: cii, fatal: [] })
+
+    const ubl = withInvoiceNumber(withBuyerAddress(await fixture('ubl-invoice.xml'), '21750001600019', siret))
+    const asIs = await postDocument(ubl)
+    expect((await waitForStatus(asIs.json.id, finalStatuses)).status).toBe('MISE_A_DISPOSITION')
+    expect(await readFile(join(inbox.dir, `${asIs.json.id}.xml`))).toEqual(ubl)
+  })
+  test('any invoice as a readable PDF (GET /v1/documents/{id}/pdf), French or English, for its sender and its recipient only', async () => {
+    const inbox = await dropFolder()
+    const siret = randomSiret()
+    expect((await registerParticipant(`0009:${siret}`, inbox.endpoint)).status).toBe(201)
+    const ubl = withInvoiceNumber(withBuyerAddress(await fixture('ubl-invoice.xml'), '21750001600019', siret))
+    const number = /<cbc:ID>([^<]+)<\/cbc:ID>/.exec(ubl.toString('utf8'))![1]!
+    const posted = await postDocument(ubl)
+    expect((await waitForStatus(posted.json.id, finalStatuses)).status).toBe('MISE_A_DISPOSITION')
+    const get = (lang: string, key = hub().demoKey) => fetch(`${hub().url}/v1/documents/${posted.json.id}/pdf?lang=${lang}`, { headers: { authorization: `Bearer ${key}` } })
+    const fr = await get('fr')
+    expect({ status: fr.status, type: fr.headers.get('content-type') }).toEqual({ status: 200, type: 'application/pdf' })
+    expect(await pdfFacts(Buffer.from(await fr.arrayBuffer()))).toEqual({ title: `Facture ${number}`, pages: 1 })
+    expect(await pdfFacts(Buffer.from(await (await get('en')).arrayBuffer()))).toEqual({ title: `Invoice ${number}`, pages: 1 })
+    expect((await get('de')).status).toBe(400)
+    const stranger = await api('POST', '/v1/partners', { key: hub().adminKey, body: { name: `Stranger ${randomSiret()}`, addresses: [] } })
+    expect((await get('fr', stranger.json.apiKey)).status).toBe(404)
   })
 })

@@ -24,6 +24,7 @@ const startDocuments = (deps: Deps) => runConsumer(deps, {
   async handle(event, { log }) {
     const added = await addJob(deps.db, {
       topicPrefix: deps.config.topicPrefix, kind: 'document', documentId: event.documentId, receiptSequence: 0, partnerId: event.partnerId, endpoint: event.endpoint,
+      format: event.deliveryFormat === 'factur-x' ? 'factur-x' : 'original',
     })
     log.debug({ added }, added ? 'delivery job recorded' : 'delivery job already recorded')
     return []

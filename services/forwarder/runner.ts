@@ -8,6 +8,7 @@ import type { Db } from '../kit/db.js'
 import { startPollLoop } from '../kit/poll-loop.js'
 import type { Logger } from '../kit/log.js'
 import { loadDocument } from '../kit/claim-check.js'
+import { facturXFromCii } from '../pdf/facturx-out.js'
 import type { Delivery } from './channels/channel.js'
 import { attemptDelivery, type Channels } from './deliver.js'
 import { afterAttempt } from './jobs.js'
@@ -37,13 +38,29 @@ export function startDeliveryRunner(options: RunnerOptions): Runner {
       const doc = await loadDocument(db, job.documentId)
       const parent = parseTraceparent(doc.traceparent)
       const trace = parent ? childSpan(parent) : null
+      const delivered = job.format === 'factur-x' ? await asFacturX(doc, job) : { contentType: doc.contentType, bytes: doc.bytes }
       return {
-        delivery: { documentId: job.documentId, contentType: doc.contentType, bytes: doc.bytes, invoice: doc.invoice, ...(trace ? { traceparent: formatTraceparent(trace) } : {}) },
+        delivery: { documentId: job.documentId, ...delivered, invoice: doc.invoice, ...(trace ? { traceparent: formatTraceparent(trace) } : {}) },
         trace, receivedAt: doc.receivedAt,
       }
     }
     const xml = await loadReceipt(db, job.documentId, job.receiptSequence)
     return { delivery: { documentId: job.documentId, name: `${job.documentId}.receipt-${job.receiptSequence}`, contentType: 'application/xml', bytes: Buffer.from(xml, 'utf8') }, trace: null, receivedAt: null }
+  }
+
+  /**
+   * A recipient that asked for Factur-X gets a CII invoice deposited as XML as a Factur-X PDF/A-3 with that CII
+   * embedded, made the same at every attempt (its dates are the deposit's); anything else (already a PDF, UBL, a CII
+   * of no Factur-X profile) goes as deposited, and the log says why.
+   */
+  const asFacturX = async (doc: Awaited<ReturnType<typeof loadDocument>>, job: ClaimedJob) => {
+    if (doc.contentType === 'application/pdf') return { contentType: doc.contentType, bytes: doc.bytes }
+    const made = await facturXFromCii(doc.invoice, { now: doc.receivedAt })
+    if (!made.ok) {
+      log.info({ documentId: job.documentId, endpoint: job.endpoint, reason: made.reason }, 'the recipient asked for Factur-X; this document goes as deposited')
+      return { contentType: doc.contentType, bytes: doc.bytes }
+    }
+    return { contentType: 'application/pdf', bytes: Buffer.from(made.pdf) }
   }
 
   const runOne = async (job: ClaimedJob) => {

@@ -9,10 +9,12 @@ export const JOBS_CHANNEL = 'facteur_delivery_jobs'
 
 export type JobKind = 'document' | 'receipt'
 
-export type NewJob = { topicPrefix: string; kind: JobKind; documentId: string; receiptSequence: number; partnerId: string; endpoint: string }
+/** `format`: what the recipient asked to receive (`factur-x`: a CII invoice as a Factur-X PDF; default the original). */
+export type NewJob = { topicPrefix: string; kind: JobKind; documentId: string; receiptSequence: number; partnerId: string; endpoint: string; format?: DeliveryFormat }
+export type DeliveryFormat = 'original' | 'factur-x'
 
 export type ClaimedJob = {
-  id: string; kind: JobKind; documentId: string; receiptSequence: number; partnerId: string; endpoint: string
+  id: string; kind: JobKind; documentId: string; receiptSequence: number; partnerId: string; endpoint: string; format: DeliveryFormat
   generation: number; /** this attempt's number within its generation (1-based) */ attempt: number; owner: string
 }
 
@@ -22,9 +24,9 @@ export type ClaimedJob = {
  */
 export async function addJob(db: Db, job: NewJob): Promise<boolean> {
   const { rowCount } = await db.query(
-    `INSERT INTO delivery_jobs (topic_prefix, kind, document_id, receipt_sequence, partner_id, endpoint) VALUES ($1, $2, $3, $4, $5, $6)
+    `INSERT INTO delivery_jobs (topic_prefix, kind, document_id, receipt_sequence, partner_id, endpoint, format) VALUES ($1, $2, $3, $4, $5, $6, $7)
      ON CONFLICT (kind, document_id, receipt_sequence) DO NOTHING`,
-    [job.topicPrefix, job.kind, job.documentId, job.receiptSequence, job.partnerId, job.endpoint])
+    [job.topicPrefix, job.kind, job.documentId, job.receiptSequence, job.partnerId, job.endpoint, job.format ?? 'original'])
   if (rowCount === 1) await db.query('SELECT pg_notify($1, $2)', [JOBS_CHANNEL, job.topicPrefix])
   return rowCount === 1
 }
@@ -54,13 +56,13 @@ export async function claimJobs(db: Db, options: { topicPrefix: string; owner: s
     const inFlight = new Map(rows.map((r) => [r.endpoint, r.in_flight]))
     const picked = pickJobs(rows, inFlight, { slots: options.slots, perEndpoint: options.perEndpoint })
     if (picked.length === 0) return []
-    const claimed = await tx.query<{ id: string; kind: JobKind; document_id: string; receipt_sequence: number; partner_id: string; endpoint: string; generation: number; attempts: number }>(
+    const claimed = await tx.query<{ id: string; kind: JobKind; document_id: string; receipt_sequence: number; partner_id: string; endpoint: string; format: DeliveryFormat; generation: number; attempts: number }>(
       `UPDATE delivery_jobs SET locked_until = now() + make_interval(secs => $2::double precision / 1000), locked_by = $3, attempts = attempts + 1
-        WHERE id = ANY($1::bigint[]) RETURNING id, kind, document_id, receipt_sequence, partner_id, endpoint, generation, attempts`,
+        WHERE id = ANY($1::bigint[]) RETURNING id, kind, document_id, receipt_sequence, partner_id, endpoint, format, generation, attempts`,
       [picked.map((p) => p.id), options.leaseMs, options.owner])
     return claimed.rows.map((r) => ({
       id: r.id, kind: r.kind, documentId: r.document_id, receiptSequence: r.receipt_sequence, partnerId: r.partner_id,
-      endpoint: r.endpoint, generation: r.generation, attempt: r.attempts, owner: options.owner,
+      endpoint: r.endpoint, format: r.format, generation: r.generation, attempt: r.attempts, owner: options.owner,
     }))
   })
 }

@@ -15,6 +15,8 @@ import { sellerRoutes } from './seller-routes.js'
 import { checkEndpoint, redactUrl } from '../kit/endpoint-policy.js'
 import { checkDeposit, checkMediaType, mediaTypeOf } from './deposit.js'
 import { storeDeposit } from './store-deposit.js'
+import { readInvoiceView } from '../pdf/invoice-view.js'
+import { renderInvoicePdf } from '../pdf/render.js'
 import { cproRoutes } from './cpro-routes.js'
 import { parseAddress, parseParticipant } from './participants.js'
 import { directoryRoutes } from './directory-routes.js'
@@ -221,6 +223,22 @@ export function createApp({ config, db, log, checks, observe, smp, peppol }: Gat
     })
   })
 
+  // The invoice as a readable PDF (any syntax), for people without an XML system: its parties, lines, VAT breakdown,
+  // totals and payment details, French or English labels (services/pdf). A Factur-X deposit renders its CII.
+  app.get('/v1/documents/:id/pdf', auth('any'), async (req, res) => {
+    const { principal } = req as Authed
+    const id = String(req.params.id)
+    const doc = UUID.test(id) ? await visibleDocument(id, principal, { payload: true }) : null
+    if (!doc) return send(res, problem('NOT_FOUND', `no document ${id} for this key`))
+    const lang = req.query.lang === undefined ? 'fr' : req.query.lang
+    if (lang !== 'fr' && lang !== 'en') return send(res, problem('INVALID_REQUEST', '`lang` is fr or en'))
+    const invoice = (await db.query<{ business_xml: Buffer | null; received_at: Date }>('SELECT business_xml, received_at FROM documents WHERE id = $1', [id])).rows[0]!
+    const read = readInvoiceView(invoice.business_xml ?? doc.payload!, { maxBytes: config.maxDocumentBytes, maxDepth: config.maxXmlDepth })
+    if (!read.ok) return send(res, problem('NOT_AN_INVOICE', `this document cannot be shown as an invoice: ${read.reason}`))
+    const pdf = await renderInvoicePdf(read.view, { lang, now: invoice.received_at })
+    res.type('application/pdf').set('Content-Disposition', `inline; filename="${id}.pdf"`).set('X-Facteur-Document-Id', id).send(Buffer.from(pdf))
+  })
+
   // The original bytes: how a structure without an endpoint fetches what was made available to it.
   app.get('/v1/documents/:id/content', auth('any'), async (req, res) => {
     const { principal } = req as Authed
@@ -253,9 +271,9 @@ export function createApp({ config, db, log, checks, observe, smp, peppol }: Gat
     const allowed = await checkEndpointAllowed(body.value.endpoint)
     if (!allowed.ok) return send(res, problem('INVALID_REQUEST', `\`endpoint\` refused: ${allowed.reason}`))
     const { rows } = await db.query<{ created: boolean }>(
-      `INSERT INTO participants (address, name, endpoint) VALUES ($1, $2, $3)
-       ON CONFLICT (address) DO UPDATE SET name = EXCLUDED.name, endpoint = EXCLUDED.endpoint, updated_at = now()
-       RETURNING (xmax = 0) AS created`, [address.value, body.value.name, body.value.endpoint])
+      `INSERT INTO participants (address, name, endpoint, delivery_format) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (address) DO UPDATE SET name = EXCLUDED.name, endpoint = EXCLUDED.endpoint, delivery_format = EXCLUDED.delivery_format, updated_at = now()
+       RETURNING (xmax = 0) AS created`, [address.value, body.value.name, body.value.endpoint, body.value.format])
     log.info({ address: address.value, endpoint: redactUrl(body.value.endpoint) }, 'participant registered')
     res.status(rows[0]?.created ? 201 : 200).json({ address: address.value, ...body.value })
   })
@@ -263,11 +281,11 @@ export function createApp({ config, db, log, checks, observe, smp, peppol }: Gat
   app.get('/v1/directory/participants/:address', auth('admin'), async (req, res) => {
     const address = parseAddress(String(req.params.address))
     if (!address.ok) return send(res, problem('INVALID_REQUEST', address.message))
-    const { rows } = await db.query<{ address: string; name: string; endpoint: string; updated_at: Date }>(
-      'SELECT address, name, endpoint, updated_at FROM participants WHERE address = $1', [address.value])
+    const { rows } = await db.query<{ address: string; name: string; endpoint: string; delivery_format: string; updated_at: Date }>(
+      'SELECT address, name, endpoint, delivery_format, updated_at FROM participants WHERE address = $1', [address.value])
     const p = rows[0]
     if (!p) return send(res, problem('NOT_FOUND', `no participant ${address.value} in the directory`))
-    res.json({ address: p.address, name: p.name, endpoint: p.endpoint, updatedAt: p.updated_at.toISOString() })
+    res.json({ address: p.address, name: p.name, endpoint: p.endpoint, format: p.delivery_format, updatedAt: p.updated_at.toISOString() })
   })
 
   directoryRoutes(app, { db, log, admin: auth('admin'), send, checkEndpoint: checkEndpointAllowed })

@@ -6,14 +6,15 @@ import { parseImportLine, type Structure } from './structures.js'
 /** Upserts structures and replaces their services; returns how many of them were new. */
 export async function upsertStructures(tx: Tx, structures: Structure[]): Promise<number> {
   if (structures.length === 0) return 0
-  const cols = 7
+  const cols = 8
   const values = structures.map((_, i) => `(${Array.from({ length: cols }, (_, j) => `$${i * cols + j + 1}`).join(', ')})`).join(', ')
-  const params = structures.flatMap((s) => [s.siret, s.name, s.active, s.commitmentRequired, s.serviceRequired, s.paymentStatusManaged, s.endpoint])
+  const params = structures.flatMap((s) => [s.siret, s.name, s.active, s.commitmentRequired, s.serviceRequired, s.paymentStatusManaged, s.endpoint, s.format])
   const { rows } = await tx.query<{ created: boolean }>(
-    `INSERT INTO structures (siret, name, active, commitment_required, service_required, payment_status_managed, endpoint)
+    `INSERT INTO structures (siret, name, active, commitment_required, service_required, payment_status_managed, endpoint, delivery_format)
      VALUES ${values}
      ON CONFLICT (siret) DO UPDATE SET name = EXCLUDED.name, active = EXCLUDED.active, commitment_required = EXCLUDED.commitment_required,
-       service_required = EXCLUDED.service_required, payment_status_managed = EXCLUDED.payment_status_managed, endpoint = EXCLUDED.endpoint, updated_at = now()
+       service_required = EXCLUDED.service_required, payment_status_managed = EXCLUDED.payment_status_managed, endpoint = EXCLUDED.endpoint,
+       delivery_format = EXCLUDED.delivery_format, updated_at = now()
      RETURNING (xmax = 0) AS created`, params)
   await tx.query('DELETE FROM structure_services WHERE siret = ANY($1)', [structures.map((s) => s.siret)])
   const services = structures.flatMap((s) => s.services.map((sv) => [s.siret, sv.code, sv.name, sv.active, sv.commitmentRequired]))
@@ -26,14 +27,14 @@ export async function upsertStructures(tx: Tx, structures: Structure[]): Promise
 }
 
 export async function getStructure(db: Db, siret: string): Promise<(Structure & { updatedAt: string }) | null> {
-  const s = (await db.query<{ siret: string; name: string; active: boolean; commitment_required: boolean; service_required: boolean; payment_status_managed: boolean; endpoint: string | null; updated_at: Date }>(
+  const s = (await db.query<{ siret: string; name: string; active: boolean; commitment_required: boolean; service_required: boolean; payment_status_managed: boolean; endpoint: string | null; delivery_format: string; updated_at: Date }>(
     'SELECT * FROM structures WHERE siret = $1', [siret])).rows[0]
   if (!s) return null
   const services = (await db.query<{ code: string; name: string; active: boolean; commitment_required: boolean }>(
     'SELECT code, name, active, commitment_required FROM structure_services WHERE siret = $1 ORDER BY code', [siret])).rows
   return {
     siret: s.siret, name: s.name, active: s.active, commitmentRequired: s.commitment_required, serviceRequired: s.service_required,
-    paymentStatusManaged: s.payment_status_managed, endpoint: s.endpoint, updatedAt: s.updated_at.toISOString(),
+    paymentStatusManaged: s.payment_status_managed, endpoint: s.endpoint, format: s.delivery_format as Structure['format'], updatedAt: s.updated_at.toISOString(),
     services: services.map((sv) => ({ code: sv.code, name: sv.name, active: sv.active, commitmentRequired: sv.commitment_required })),
   }
 }

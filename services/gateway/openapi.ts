@@ -308,9 +308,24 @@ export const openapi = {
         description: 'The original bytes as deposited, with their media type: how a recipient without a delivery endpoint (a structure whose documents are kept in the hub) fetches what was made available to it. For the sender, the recipient once delivered, and the admin; 404 for anyone else.',
         parameters: [documentId],
         responses: {
-          200: { description: 'The original bytes.', content: { 'application/xml': { schema: { type: 'string' } }, 'text/xml': { schema: { type: 'string' } } } },
+          200: { description: 'The original bytes.', content: { 'application/xml': { schema: { type: 'string' } }, 'text/xml': { schema: { type: 'string' } }, 'application/pdf': { schema: { type: 'string', contentMediaType: 'application/pdf' } } } },
           401: ref('responses', 'Unauthenticated'),
           404: ref('responses', 'NotFound'),
+          503: ref('responses', 'Unavailable'),
+        },
+      },
+    },
+    '/v1/documents/{id}/pdf': {
+      get: {
+        operationId: 'getDocumentPdf', tags: ['documents'], 'x-facteur-key': 'any', summary: 'The invoice as a readable PDF',
+        description: 'Any invoice or credit note (UBL or CII; a Factur-X deposit\'s CII) rendered for people without an XML system: the parties, the lines, the VAT breakdown, the totals, the payment details, with French or English labels. For the sender, the recipient once delivered, and the admin; 404 for anyone else.',
+        parameters: [documentId, { name: 'lang', in: 'query', required: false, schema: { type: 'string', enum: ['fr', 'en'], default: 'fr' } }],
+        responses: {
+          200: { description: 'A PDF (fonts embedded).', content: { 'application/pdf': { schema: { type: 'string', contentMediaType: 'application/pdf' } } } },
+          400: problemResponse('`lang` is neither fr nor en.', 'invalid-request'),
+          401: ref('responses', 'Unauthenticated'),
+          404: ref('responses', 'NotFound'),
+          422: problemResponse('The document cannot be read as an invoice (e.g. it was rejected as malformed).', 'not-an-invoice'),
           503: ref('responses', 'Unavailable'),
         },
       },

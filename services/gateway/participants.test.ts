@@ -19,7 +19,9 @@ describe('electronic addresses', () => {
 
 describe('participant body', () => {
   test.each(['file:///srv/inbox', 'https://ap.example.org/as4', 'http://127.0.0.1:9000/in', 'peppol:'])('endpoint %s is accepted', (endpoint) => {
-    expect(parseParticipant({ name: ' Mairie ', endpoint })).toEqual({ ok: true, value: { name: 'Mairie', endpoint } })
+    expect(parseParticipant({ name: ' Mairie ', endpoint })).toEqual({ ok: true, value: { name: 'Mairie', endpoint, format: 'original' } })
+    expect(parseParticipant({ name: 'Mairie', endpoint, format: 'factur-x' })).toEqual({ ok: true, value: { name: 'Mairie', endpoint, format: 'factur-x' } })
+    expect(parseParticipant({ name: 'Mairie', endpoint, format: 'pdf' })).toEqual({ ok: false, message: '`format` is original or factur-x' })
   })
 
   test.each([

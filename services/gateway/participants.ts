@@ -17,14 +17,31 @@ export function parseAddress(raw: string): Parsed<string> {
   return { ok: true, value: `${scheme}:${value}`.toLowerCase() }
 }
 
-export type Participant = { name: string; endpoint: string }
+/**
+ * What a recipient receives: the document as deposited (`original`), or for a CII invoice a Factur-X PDF/A-3 with
+ * that CII embedded (`factur-x`; other documents go as deposited).
+ */
+export const deliveryFormats = ['original', 'factur-x'] as const
+export type DeliveryFormat = (typeof deliveryFormats)[number]
+
+/** `format` of a directory entry: absent is `original`. */
+export function parseFormat(b: Record<string, unknown>): Parsed<DeliveryFormat> {
+  if (b.format === undefined || b.format === null) return { ok: true, value: 'original' }
+  if (typeof b.format === 'string' && (deliveryFormats as readonly string[]).includes(b.format)) return { ok: true, value: b.format as DeliveryFormat }
+  return { ok: false, message: `\`format\` is ${deliveryFormats.join(' or ')}` }
+}
+
+export type Participant = { name: string; endpoint: string; format: DeliveryFormat }
 
 export function parseParticipant(body: unknown): Parsed<Participant> {
   const b = (body ?? {}) as Record<string, unknown>
   if (typeof b.name !== 'string' || b.name.trim() === '') return { ok: false, message: '`name` is required (a non-empty string)' }
   if (typeof b.endpoint !== 'string') return { ok: false, message: '`endpoint` is required: file:///dir, http://…, https://… or peppol:' }
-  // On the Peppol network: delivered over AS4 to the access point the participant's SMP names (Peppol on).
-  if (b.endpoint === 'peppol:') return { ok: true, value: { name: b.name.trim(), endpoint: b.endpoint } }
+  const format = parseFormat(b)
+  if (!format.ok) return format
+  // On the Peppol network: delivered over AS4 to the access point the participant's SMP names (Peppol on); Peppol
+  // carries XML, so the invoice goes as XML whatever the format asked.
+  if (b.endpoint === 'peppol:') return { ok: true, value: { name: b.name.trim(), endpoint: b.endpoint, format: format.value } }
   let url: URL
   try { url = new URL(b.endpoint) } catch { return { ok: false, message: `\`endpoint\` '${b.endpoint}' is not a URL` } }
   if (!['file:', 'http:', 'https:'].includes(url.protocol)) {
@@ -33,5 +50,5 @@ export function parseParticipant(body: unknown): Parsed<Participant> {
   if (url.protocol === 'file:' && (url.host !== '' || url.pathname === '/')) {
     return { ok: false, message: '`endpoint` file URLs name a local folder: file:///absolute/path' }
   }
-  return { ok: true, value: { name: b.name.trim(), endpoint: b.endpoint } }
+  return { ok: true, value: { name: b.name.trim(), endpoint: b.endpoint, format: format.value } }
 }

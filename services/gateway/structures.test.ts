@@ -29,7 +29,7 @@ describe('structures', () => {
   test('a complete structure, defaults filled in', () => {
     expect(parseStructure('21750999100014', body)).toEqual({ ok: true, value: {
       siret: '21750999100014', name: 'Commune de Saint-Exemple', active: true, commitmentRequired: true, serviceRequired: true, paymentStatusManaged: true,
-      endpoint: 'file:///srv/mairie',
+      endpoint: 'file:///srv/mairie', format: 'original',
       services: [
         { code: 'SERV-FIN', name: 'Finances', active: true, commitmentRequired: true },
         { code: 'SERV-RH', name: 'RH', active: false, commitmentRequired: false },

@@ -1,7 +1,7 @@
 // Input rules of the directory of public structures (Chorus Pro's "annuaire des structures publiques"):
 // what an admin may PUT or import. Pure: the routes in app.ts and the bulk import share them.
 import type { Parsed } from './participants.js'
-import { parseParticipant } from './participants.js'
+import { parseFormat, parseParticipant, type DeliveryFormat } from './participants.js'
 
 export type Service = { code: string; name: string; active: boolean; commitmentRequired: boolean }
 export type Structure = {
@@ -12,6 +12,7 @@ export type Structure = {
   serviceRequired: boolean
   paymentStatusManaged: boolean
   endpoint: string | null
+  format: DeliveryFormat
   services: Service[]
 }
 
@@ -60,6 +61,8 @@ export function parseStructure(siret: string, body: unknown): Parsed<Structure> 
     if (!v.ok) return v
     flags[key] = v.value
   }
+  const format = parseFormat(b)
+  if (!format.ok) return format
   let endpoint: string | null = null
   if (b.endpoint !== undefined && b.endpoint !== null) {
     const e = parseParticipant({ name: b.name, endpoint: b.endpoint })
@@ -87,7 +90,7 @@ export function parseStructure(siret: string, body: unknown): Parsed<Structure> 
     ok: true,
     value: {
       siret: s.value, name: b.name.trim(), active: flags.active!, commitmentRequired: flags.commitmentRequired!,
-      serviceRequired: flags.serviceRequired!, paymentStatusManaged: flags.paymentStatusManaged!, endpoint, services,
+      serviceRequired: flags.serviceRequired!, paymentStatusManaged: flags.paymentStatusManaged!, endpoint, format: format.value, services,
     },
   }
 }

@@ -12,6 +12,7 @@ export const errorCodes = {
   DOCUMENT_TOO_LARGE: { status: 413, title: 'Document too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
   IDEMPOTENCY_KEY_REUSED: { status: 422, title: 'Idempotency-Key reused with another document' },
+  NOT_AN_INVOICE: { status: 422, title: 'Not readable as an invoice' },
   CONFLICT: { status: 409, title: 'Conflicts with the current state' },
   TRANSITION_NOT_ALLOWED: { status: 409, title: 'Status transition not allowed' },
   RATE_LIMITED: { status: 429, title: 'Too many requests for this API key' },

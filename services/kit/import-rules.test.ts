@@ -16,10 +16,11 @@ const imports = (file: string) => [...readFileSync(file, 'utf8').matchAll(/^\s*(
 const files = walk(servicesDir)
 const serviceOf = (file: string) => relative(servicesDir, file).split('/')[0]!
 
-// Libraries shared by services, holding no service's state and reading no topic: the kit (plumbing) and peppol
+// Libraries shared by services, holding no service's state and reading no topic: the kit (plumbing), peppol
 // (the Peppol protocol: identifiers, SBDH, SML/SMP, XML signatures, PKI — used by the gateway's SMP and AS4
-// endpoints and by the forwarder's AS4 channel).
-const sharedFolders = ['kit', 'peppol']
+// endpoints and by the forwarder's AS4 channel) and pdf (an invoice rendered as a readable PDF, and Factur-X out —
+// used by the gateway to render on request and by the forwarder for recipients who ask for Factur-X).
+const sharedFolders = ['kit', 'peppol', 'pdf']
 const clientLibraries = ['kafkajs', 'pg', 'pino', 'avsc', '@kafkajs/confluent-schema-registry', 'prom-client']
 
 describe('import rules', () => {

@@ -6,20 +6,20 @@ import type { Recipient, Structure } from './resolve-route.js'
 
 export async function findRecipient(db: Db, address: string | null): Promise<Recipient | null> {
   if (!address) return null
-  const { rows } = await db.query<Recipient>('SELECT address, name, endpoint FROM participants WHERE address = $1', [address])
+  const { rows } = await db.query<Recipient>('SELECT address, name, endpoint, delivery_format AS format FROM participants WHERE address = $1', [address])
   return rows[0] ?? null
 }
 
 export async function findStructure(db: Db, siret: string | null): Promise<Structure | null> {
   if (!siret || !/^[0-9]{14}$/.test(siret)) return null
-  const s = (await db.query<{ siret: string; name: string; active: boolean; commitment_required: boolean; service_required: boolean; endpoint: string | null }>(
-    'SELECT siret, name, active, commitment_required, service_required, endpoint FROM structures WHERE siret = $1', [siret])).rows[0]
+  const s = (await db.query<{ siret: string; name: string; active: boolean; commitment_required: boolean; service_required: boolean; endpoint: string | null; delivery_format: Structure['format'] }>(
+    'SELECT siret, name, active, commitment_required, service_required, endpoint, delivery_format FROM structures WHERE siret = $1', [siret])).rows[0]
   if (!s) return null
   const services = (await db.query<{ code: string; active: boolean; commitment_required: boolean }>(
     'SELECT code, active, commitment_required FROM structure_services WHERE siret = $1', [siret])).rows
   return {
     siret: s.siret, name: s.name, active: s.active, commitmentRequired: s.commitment_required, serviceRequired: s.service_required,
-    endpoint: s.endpoint, services: services.map((v) => ({ code: v.code, active: v.active, commitmentRequired: v.commitment_required })),
+    endpoint: s.endpoint, format: s.delivery_format, services: services.map((v) => ({ code: v.code, active: v.active, commitmentRequired: v.commitment_required })),
   }
 }
 

@@ -50,6 +50,7 @@ export const startRouting = (deps: Deps) => runConsumer(deps, {
     return [emit('routed', {
       ...base, eventId: `${event.documentId}:routed`, recipientAddress: route.recipient.address, recipientName: route.recipient.name,
       endpoint: route.recipient.endpoint, serviceCode: route.recipient.serviceCode, resubmissionOf: registration.resubmissionOf, routedAt: Date.now(),
+      deliveryFormat: route.recipient.format ?? 'original',
     })]
   },
 })

@@ -8,11 +8,13 @@
 // - B2B: the buyer's electronic address (BT-49, scheme BT-49-1) is a registered recipient.
 import type { DocumentKeys, RoutingReason } from '../../schemas/events.js'
 
-export type Recipient = { address: string; name: string; endpoint: string }
+/** `format`: what the recipient asked to receive (the directory's `delivery_format`; absent: the original). */
+export type DeliveryFormat = 'original' | 'factur-x'
+export type Recipient = { address: string; name: string; endpoint: string; format?: DeliveryFormat }
 export type StructureService = { code: string; active: boolean; commitmentRequired: boolean }
 export type Structure = {
   siret: string; name: string; active: boolean; commitmentRequired: boolean; serviceRequired: boolean
-  endpoint: string | null; services: StructureService[]
+  endpoint: string | null; services: StructureService[]; format?: DeliveryFormat
 }
 export type Target = Recipient & { serviceCode: string | null }
 export type Route = { ok: true; recipient: Target } | { ok: false; reasons: RoutingReason[] }
@@ -70,7 +72,7 @@ export function routeToStructure(keys: DocumentKeys, structure: Structure, field
   if (reasons.length > 0) return { ok: false, reasons }
   return {
     ok: true,
-    recipient: { address: `${SIRET_SCHEME}:${structure.siret}`, name: structure.name, endpoint: structure.endpoint ?? MAILBOX_ENDPOINT, serviceCode: service?.code ?? null },
+    recipient: { address: `${SIRET_SCHEME}:${structure.siret}`, name: structure.name, endpoint: structure.endpoint ?? MAILBOX_ENDPOINT, serviceCode: service?.code ?? null, format: structure.format },
   }
 }
 
