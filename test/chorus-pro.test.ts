@@ -140,8 +140,8 @@ describe('a Chorus Pro connector', () => {
   test('checks the service with health-check, and is told plainly what the hub does not offer yet', async () => {
     const health = await fetch(`${hub().url}/cpro/transverses/v1/health-check`, { headers: { authorization: `Bearer ${token}` } })
     expect(await health.json()).toEqual({ body: 'OK', statusCode: 'OK', statusCodeValue: 200 })
-    const missing = await cpro('factures/v1/telecharger/groupe', { listeFacture: [] })
-    expect(missing).toMatchObject({ status: 404, json: { codeRetour: 404, libelle: expect.stringContaining('/cpro/factures/v1/telecharger/groupe') } })
+    const missing = await cpro('transverses/v1/recuperer/tauxtva', {})
+    expect(missing).toMatchObject({ status: 404, json: { codeRetour: 404, libelle: expect.stringContaining('/cpro/transverses/v1/recuperer/tauxtva') } })
     // A base URL configured with a trailing slash: //cpro/… is the same call.
     const doubled = await fetch(`${hub().url}//cpro/transverses/v1/health-check`, { headers: { authorization: `Bearer ${token}` } })
     expect(doubled.status).toBe(200)
@@ -184,6 +184,36 @@ describe('a Chorus Pro connector', () => {
     // Newest first; the reform's lifecycle had the buyer take the invoice in charge before SERVICE_FAIT: recorded too.
     expect(history.json.historiquesDesStatuts.histoStatut.map((h: any) => h.histoStatutCode)).toEqual(['SERVICE_FAIT', 'PRISE_EN_COMPTE_DESTINATAIRE', 'MISE_A_DISPOSITION', 'DEPOSEE'])
     expect(history.json.historiquesDesStatuts.histoStatut[0].histoStatutDatePassage).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/)
+
+    // Its details, for the supplier and for the buyer (the supplier is not its recipient).
+    const details = await cpro('factures/v1/consulter/fournisseur', { identifiantFactureCPP: idFacture })
+    expect(details.json).toMatchObject({ codeRetour: 0, facture: {
+      identifiantFactureCPP: idFacture, numeroFacture: number, statutFacture: 'SERVICE_FAIT', destinataire: { codeDestinataire: siret, codeServiceExecutant: 'SERV-FIN-01' },
+      fournisseur: { codeFournisseur: '73282932000074', typeIdentifiantFournisseur: 'SIRET' }, references: { dateFacture: '2026-11-20', codeDeviseFacture: 'EUR', numeroBonCommande: 'EJ-2026-000042' },
+      montantTotal: { montantHtTotal: 1250, montantTVA: 250, montantTtcTotal: 1500, montantAPayer: 1500 },
+    } })
+    expect(details.json.facture.lignesDePoste.lignePoste).toHaveLength(2)
+    expect((await call(buyer, 'factures/v1/consulter/recipiendaire', { identifiantFactureCPP: idFacture })).json.facture.numeroFacture).toBe(number)
+    expect((await cpro('factures/v1/consulter/recipiendaire', { identifiantFactureCPP: idFacture })).status).toBe(400)
+
+    // A second invoice, which the buyer suspends and the supplier completes; then both downloaded at once.
+    const second = withInvoiceNumber(withBuyerAddress(await fixture('ubl-invoice.xml'), '21750001600019', siret))
+    const flux2 = await cpro('factures/v1/deposer/flux', { fichierFlux: second.toString('base64'), nomFichier: 'f2.xml', syntaxeFlux: 'IN_DP_E1_UBL_INVOICE' })
+    expect((await finalReport(flux2.json.numeroFluxDepot)).json.etatCourantFlux).toBe('IN_INTEGRE')
+    const id2 = (await cpro('factures/v1/rechercher/fournisseur', { numeroFluxDepot: flux2.json.numeroFluxDepot })).json.listeFactures[0].identifiantFactureCPP
+    expect((await call(buyer, 'factures/v1/traiter/recue', { idFacture: id2, nouveauStatut: 'SUSPENDUE', motif: 'bon de livraison manquant' })).json.codeRetour).toBe(0)
+    expect((await cpro('factures/v1/completer', { identifiantFactureCPP: id2, commentaire: 'livré le 18/11, BL n° 4411', pieceJointeComplementaire: [] })).json).toMatchObject({ codeRetour: 0, identifiantFactureCPP: id2 })
+    expect((await cpro('factures/v1/consulter/historique', { idFacture: id2 })).json.statutCourantCode).toBe('COMPLETEE')
+    expect((await cpro('factures/v1/recycler', { identifiantFactureCPP: id2 })).json.libelle).toMatch(/déposez la facture corrigée/)
+
+    const one = await call(buyer, 'factures/v1/telecharger/groupe', { format: 'PIVOT', listeFacture: [{ idFacture }] })
+    expect(Buffer.from(one.json.fichierResultat, 'base64')).toEqual(bytes)
+    const pdf = await call(buyer, 'factures/v1/telecharger/groupe', { format: 'PDF', listeFacture: [{ idFacture }] })
+    expect(Buffer.from(pdf.json.fichierResultat, 'base64').subarray(0, 5).toString()).toBe('%PDF-')
+    const both = Buffer.from((await call(buyer, 'factures/v1/telecharger/groupe', { format: 'PIVOT', listeFacture: [{ idFacture }, { idFacture: id2 }] })).json.fichierResultat, 'base64')
+    expect(both.subarray(0, 4)).toEqual(Buffer.from('PK\x03\x04', 'latin1'))
+    expect(both.includes(bytes)).toBe(true)
+    expect(both.includes(second)).toBe(true)
 
     // An empty search is codeRetour 20000 (TRA_MSG_00.015), HTTP 200, its paging filled (Pastell reads it so).
     const none = await call(buyer, 'factures/v1/rechercher/recipiendaire', { numeroFacture: 'no-such-invoice', paramRecherche: { pageResultatDemandee: 1, nbResultatsParPage: 10 } })

@@ -13,6 +13,9 @@ import { bodyOf, invoiceId, refuse, structureId, SUCCESS, type CproRequest } fro
 import { cproDate, cproInvoiceType, cproMinute, cproStatus, cproStatuses, receivedStatuses, cproDateTime } from './cpro-format.js'
 import { NOT_DELIVERED, receivedBy } from './dashboard.js'
 import { reasonRequired, setBusinessStatus } from './lifecycle-routes.js'
+import { readInvoiceView } from '../pdf/invoice-view.js'
+import { renderInvoicePdf } from '../pdf/render.js'
+import { zip, type ZipEntry } from './zip.js'
 
 type Row = {
   id: string; status: string; status_at: Date; received_at: Date; syntax: string | null; keys: DocumentKeys | null
@@ -130,16 +133,16 @@ export function cproInvoiceRoutes(app: Express, { db, log, topicPrefix, call }: 
    * The document an integer invoice id names, if the account sees it: as its supplier (its partner sent it) or as
    * its recipient (delivered to one of its structures where its partner receives).
    */
-  async function visible(req: Request, res: Response, key: 'idFacture' | 'identifiantFactureCPP'): Promise<{ id: string; number: number; asRecipient: boolean } | null> {
-    const { cpro } = req as CproRequest
-    const raw = bodyOf(req)[key]
+  const visible = (req: Request, res: Response, key: 'idFacture' | 'identifiantFactureCPP') => visibleAs((req as CproRequest).cpro, bodyOf(req)[key], key, res)
+
+  async function visibleAs(cpro: CproRequest['cpro'], raw: unknown, key: string, res: Response): Promise<{ id: string; number: number; asRecipient: boolean } | null> {
     const number = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : NaN
     if (!Number.isSafeInteger(number)) { refuse(res, `${key} est obligatoire (un entier)`); return null }
     const row = (await db.query<{ document_id: string; sender: boolean; recipient: boolean }>(
       `SELECT i.document_id, d.partner_id = $2 AS sender,
               (${receivedBy('$2', '$4')} AND d.recipient_address LIKE '0009:%' AND substr(d.recipient_address, 6) = ANY($3)) AS recipient
          FROM cpro_invoice_ids i JOIN documents d ON d.id = i.document_id WHERE i.id = $1`,
-      [number, cpro.partnerId, structuresOf(req), NOT_DELIVERED])).rows[0]
+      [number, cpro.partnerId, cpro.account.structures, NOT_DELIVERED])).rows[0]
     if (!row || (!row.sender && !row.recipient)) { refuse(res, `aucune facture ${number} pour ce compte`); return null }
     return { id: row.document_id, number, asRecipient: row.recipient }
   }
@@ -192,5 +195,99 @@ export function cproInvoiceRoutes(app: Express, { db, log, topicPrefix, call }: 
     const number = (await db.query<{ n: string | null }>(`SELECT keys->>'invoiceNumber' AS n FROM documents WHERE id = $1`, [doc.id])).rows[0]?.n ?? null
     log.info({ documentId: doc.id, status, account: (req as CproRequest).cpro.account.login }, 'business status set (Chorus Pro traiter/recue)')
     res.json({ ...SUCCESS, dateTraitement: cproDate(new Date(outcome.row.at)), idFacture: doc.number, nouveauStatut: wanted, numeroFacture: number })
+  })
+
+  // ---- The invoice itself: details (consulter), download (telecharger/groupe) ----
+  const invoiceOf = async (id: string) => (await db.query<{ payload: Buffer; business_xml: Buffer | null; content_type: string; status: string; keys: DocumentKeys | null; received_at: Date; recipient_address: string | null; service_code: string | null; numero: string | null }>(
+    `SELECT d.payload, d.business_xml, d.content_type, d.status, d.keys, d.received_at, d.recipient_address, d.service_code, f.numero
+       FROM documents d LEFT JOIN cpro_flux f ON f.document_id = d.id WHERE d.id = $1`, [id])).rows[0]!
+
+  for (const side of ['fournisseur', 'recipiendaire'] as const) {
+    app.post(`/cpro/factures/v1/consulter/${side}`, ...call, async (req: Request, res: Response) => {
+      const doc = await visible(req, res, 'identifiantFactureCPP')
+      if (!doc) return
+      if (side === 'recipiendaire' && !doc.asRecipient) return refuse(res, `aucune facture ${doc.number} reçue par une structure de ce compte`)
+      const d = await invoiceOf(doc.id)
+      const read = readInvoiceView(d.business_xml ?? d.payload)
+      if (!read.ok) return refuse(res, `la facture ${doc.number} ne se lit pas comme une facture: ${read.reason}`)
+      const v = read.view
+      const buyer = siretOf(d.recipient_address) ?? v.buyer.legalId?.value ?? null
+      res.json({ codeRetour: 0, libelle: 'CODE PAR DEFAUT', facture: {
+        identifiantFactureCPP: doc.number, numeroFacture: v.number, statutFacture: cproStatus(d.status), modeDepot: 'FLUX', commentaire: v.notes.join('\n') || null,
+        cadreDeFacturation: { codeCadreFacturation: 'A1_FACTURE_FOURNISSEUR' },
+        destinataire: {
+          codeDestinataire: buyer, idDestinataire: buyer && /^\d{14}$/.test(buyer) ? await structureId(db, buyer) : null, libelleDestinataire: v.buyer.name,
+          codeServiceExecutant: d.service_code ?? v.buyerReference, adresseDestinataire: v.buyer.address.join(', ') || null,
+        },
+        fournisseur: {
+          codeFournisseur: v.seller.legalId?.value ?? null, designationFournisseur: v.seller.name, typeIdentifiantFournisseur: v.seller.legalId?.scheme === '0009' ? 'SIRET' : null,
+          numeroTvaIntracommunautaire: v.seller.vatId, coordBancairesFournisseurIban: v.payment.ibans[0] ?? null, adresseFournisseur: v.seller.address.join(', ') || null,
+        },
+        references: {
+          dateFacture: v.issueDate, dateDepot: cproDate(d.received_at), dateEcheancePaiement: v.dueDate, typeFacture: cproInvoiceType(v.typeCode, v.syntax === 'UBL CreditNote' ? 'ubl-creditnote' : null),
+          codeDeviseFacture: v.currency, modePaiement: v.payment.means[0]?.code ?? null, numeroMarche: v.contractReference, numeroBonCommande: v.orderReference,
+          numeroFactureOrigine: v.precedingInvoices[0] ?? null, numeroFluxDepot: d.numero,
+        },
+        montantTotal: { montantHtTotal: amount(v.totals.taxExclusive), montantTVA: amount(v.totals.taxTotal), montantTtcTotal: amount(v.totals.taxInclusive), montantAPayer: amount(v.totals.payable) },
+        lignesDePoste: { lignePoste: v.lines.map((l) => ({
+          lignePosteNumero: l.id, lignePosteDenomination: l.name, lignePosteReference: null, lignePosteQuantite: amount(l.quantity), lignePosteUnite: l.unitCode,
+          lignePostePrixUnitaire: amount(l.unitPrice), lignePosteMontantHtApresRemise: amount(l.netAmount), lignePosteTauxTva: l.vatRate === null ? null : `TVA${l.vatRate}`, lignePosteTauxTvaManuel: amount(l.vatRate),
+        })), total: v.lines.length },
+        recapitulatifDeTva: { ligneTva: v.vatBreakdown.map((t) => ({ ligneTvaTauxRef: t.rate === null ? null : `TVA${t.rate}`, ligneTvaTauxManuel: amount(t.rate), ligneTvaMontantBaseHtParTaux: amount(t.taxableAmount), ligneTvaMontantTvaParTaux: amount(t.taxAmount) })) },
+        listeDesPiecesJointes: { pieceJointe: [] },
+      } })
+    })
+  }
+
+  /**
+   * Several invoices in one file, base64: one invoice as it was deposited (PIVOT, XML) or as a readable PDF (PDF); several,
+   * a ZIP of them named by invoice number. Only invoices the account sees; an unknown one refuses the whole call.
+   */
+  app.post('/cpro/factures/v1/telecharger/groupe', ...call, async (req: Request, res: Response) => {
+    const b = bodyOf(req)
+    const format = typeof b.format === 'string' ? b.format.trim().toUpperCase() : 'PIVOT'
+    if (!['PIVOT', 'XML', 'PDF'].includes(format)) return refuse(res, 'format est PIVOT (la facture déposée), XML ou PDF (une représentation lisible)')
+    const wanted = Array.isArray(b.listeFacture) ? b.listeFacture : []
+    if (wanted.length === 0 || wanted.length > 500) return refuse(res, 'listeFacture: de 1 à 500 factures, [{"idFacture": …}]')
+    const files: ZipEntry[] = []
+    for (const w of wanted) {
+      const doc = await visibleAs((req as CproRequest).cpro, (w as Record<string, unknown> | null)?.idFacture, 'idFacture', res)
+      if (!doc) return
+      const d = await invoiceOf(doc.id)
+      const number = (d.keys?.invoiceNumber ?? String(doc.number)).replace(/[^\w.-]+/g, '_')
+      if (format === 'PDF') {
+        const read = readInvoiceView(d.business_xml ?? d.payload)
+        if (!read.ok) return refuse(res, `la facture ${doc.number} ne se lit pas comme une facture: ${read.reason}`)
+        files.push({ name: `${number}.pdf`, data: Buffer.from(await renderInvoicePdf(read.view, { now: d.received_at })), modified: d.received_at })
+      } else {
+        files.push({ name: `${number}.${d.content_type === 'application/pdf' ? 'pdf' : 'xml'}`, data: d.payload, modified: d.received_at })
+      }
+    }
+    const file = files.length === 1 ? files[0]!.data : zip(files)
+    res.json({ ...SUCCESS, fichierResultat: file.toString('base64') })
+  })
+
+  // ---- The supplier's answers to a recipient: completer (SUSPENDUE), recycler (A_RECYCLER) ----
+  app.post('/cpro/factures/v1/completer', ...call, async (req: Request, res: Response) => {
+    const doc = await visible(req, res, 'identifiantFactureCPP')
+    if (!doc) return
+    const b = bodyOf(req)
+    if (Array.isArray(b.pieceJointeComplementaire) && b.pieceJointeComplementaire.length > 0) {
+      return refuse(res, 'les pièces jointes complémentaires ne sont pas prises en charge par ce hub: complétez avec un commentaire, ou déposez une facture corrigée')
+    }
+    const commentaire = typeof b.commentaire === 'string' && b.commentaire.trim() !== '' ? b.commentaire.trim().slice(0, 1000) : null
+    const outcome = await setBusinessStatus(db, topicPrefix, { documentId: doc.id, partnerId: (req as CproRequest).cpro.partnerId, status: 'COMPLETEE', reason: commentaire, by: `cpro:${(req as CproRequest).cpro.account.login}` })
+    if (outcome.kind === 'not-found') return refuse(res, `aucune facture ${doc.number} pour ce compte`)
+    if (outcome.kind === 'conflict') return refuse(res, `seule une facture SUSPENDUE se complète; celle-ci est ${cproStatus(outcome.current)}`)
+    const number = (await invoiceOf(doc.id)).keys?.invoiceNumber ?? null
+    res.json({ ...SUCCESS, dateTraitement: cproDate(new Date(outcome.row.at)), identifiantFactureCPP: doc.number, numeroFacture: number })
+  })
+
+  // Chorus Pro's recycler changes the routing data of an A_RECYCLER invoice in place; the hub never changes a
+  // deposited invoice: the supplier deposits the corrected invoice under the same number, and the hub links it.
+  app.post('/cpro/factures/v1/recycler', ...call, async (req: Request, res: Response) => {
+    const doc = await visible(req, res, 'identifiantFactureCPP')
+    if (!doc) return
+    refuse(res, 'ce hub ne modifie pas une facture déposée: déposez la facture corrigée (destinataire, code service, engagement) sous le même numéro avec deposer/flux; elle est rattachée à la facture A_RECYCLER')
   })
 }
