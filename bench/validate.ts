@@ -23,8 +23,8 @@
 // Then "rules only, one core": the rule engines alone, no pool and no XML schema, one document at a time
 // (parse + every pack of the scenario): native and SaxonJS in this process, and Java Saxon-HE (the engine
 // operators compare with) in a JVM, when java and javac are on the PATH (--no-java skips it). Saxon-HE
-// comes from Maven Central (net.sf.saxon:Saxon-HE, pinned below) through Maven, like the packs; the small
-// harness is Java source in this file, compiled into a temporary folder at each run, never committed.
+// comes from Maven Central (net.sf.saxon:Saxon-HE, pinned in test/saxon-he.ts) through Maven, like the packs;
+// the small harness is Java source in this file, compiled into a temporary folder at each run, never committed.
 // Each engine warms up (3 passes and 3 s), then times at least 3 passes and 3 s; docs/s = 1000 / mean ms.
 import { readdirSync, readFileSync, existsSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
@@ -33,7 +33,7 @@ import { cpus, availableParallelism, tmpdir } from 'node:os'
 import { spawnSync } from 'node:child_process'
 import { parseArgs } from 'node:util'
 import { performance } from 'node:perf_hooks'
-import { ensureArtefacts, jarPath, loadManifest } from '../services/validation/artefacts.js'
+import { ensureArtefacts, loadManifest } from '../services/validation/artefacts.js'
 import { createValidationPool, type Pool } from '../services/validation/pool.js'
 import { engines, type Engine, type Job } from '../services/validation/pipeline.js'
 import { syntaxOfRoot } from '../schemas/syntaxes.js'
@@ -42,6 +42,7 @@ import { createNativePack } from '../services/validation/native/engine.js'
 import { officialXslt, packRules } from '../services/validation/native/source.js'
 import { buildTree } from '../services/validation/native/xpath/tree.js'
 import { parseXml } from '../services/validation/xml.js'
+import { prepareSaxonHe, SAXON_HE } from '../test/saxon-he.js'
 
 type Family = 'ubl' | 'cii'
 type Mode = { key: 'a' | 'b' | 'c'; label: string; size?: number; maxBatch?: number; sequential: boolean }
@@ -203,8 +204,6 @@ if (!args.json) {
 // ---- rules only, one core: native, SaxonJS and Java Saxon-HE side by side ----
 
 type RulesResult = { syntax: Family; packs: string; engine: 'native' | 'saxonjs' | 'java saxon-he'; docs: number; docsPerS: number; p50: number; p95: number }
-const SAXON_HE = 'net.sf.saxon:Saxon-HE:12.5'
-const XMLRESOLVER = 'org.xmlresolver:xmlresolver:5.2.2' // Saxon-HE 12's one required dependency
 
 const javaHarness = `import net.sf.saxon.s9api.*;
 import javax.xml.transform.stream.StreamSource;
@@ -248,19 +247,7 @@ public class SaxonBench {
 /** The compiled harness and its classpath, or why Java Saxon-HE is skipped. */
 function prepareJava(dir: string): { classpath: string } | { skip: string } {
   if (args['no-java']) return { skip: '--no-java' }
-  for (const tool of ['java', 'javac']) if (spawnSync(tool, ['-version']).error) return { skip: `${tool} is not on the PATH` }
-  const jars = [SAXON_HE, XMLRESOLVER].map((m) => ({ m, path: jarPath(m) }))
-  for (const { m, path } of jars) {
-    if (existsSync(path)) continue
-    info(`fetching ${m} from Maven Central …`)
-    const r = spawnSync('mvn', ['-q', '-B', 'org.apache.maven.plugins:maven-dependency-plugin:3.8.1:get', `-Dartifact=${m}`, '-Dtransitive=false'], { encoding: 'utf8' })
-    if (r.status !== 0 || !existsSync(path)) return { skip: `could not fetch ${m} with Maven: ${(r.stdout || r.stderr || String(r.error)).trim().split('\n').pop()}` }
-  }
-  const classpath = [...jars.map((j) => j.path), dir].join(':')
-  writeFileSync(join(dir, 'SaxonBench.java'), javaHarness)
-  const c = spawnSync('javac', ['-cp', classpath, '-d', dir, join(dir, 'SaxonBench.java')], { encoding: 'utf8' })
-  if (c.status !== 0) return { skip: `javac failed: ${c.stderr.trim().split('\n')[0]}` }
-  return { classpath }
+  return prepareSaxonHe(dir, { SaxonBench: javaHarness }, info)
 }
 
 /** Warm-up (3 passes and 3 s), then at least 3 passes and 3 s timed; per-document milliseconds. */

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { choosePacks, type DocumentFacts, type MissingPack } from './choose-packs.js'
+import { choosePacks, specifications, type DocumentFacts, type MissingPack } from './choose-packs.js'
 
 const base: DocumentFacts = { syntax: 'ubl-invoice', customizationId: 'urn:cen.eu:en16931:2017', profileId: null, buyerIds: [] }
 const peppol = 'urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0'
@@ -16,6 +16,29 @@ describe('pack selection', () => {
   test('a French billing framework (BT-23, BR-FR-08) adds the French CTC rules', () => {
     expect(choosePacks({ ...base, profileId: 'S1' }).packs).toEqual(['en16931', 'fr-ctc'])
     expect(choosePacks({ ...base, profileId: 'urn:fdc:peppol.eu:2017:poacc:billing:01:1.0' }).packs).toEqual(['en16931'])
+  })
+
+  // Its pack carries the EN 16931 rules as EXTENDED-CTC-FR relaxes them: it runs instead of en16931, not beside it.
+  const extendedCtcFr = 'urn:cen.eu:en16931:2017#conformant#urn.cpro.gouv.fr:1p0:extended-ctc-fr'
+
+  test('EXTENDED-CTC-FR (BT-24) gets its own pack instead of EN 16931 core, in either syntax', () => {
+    expect(choosePacks({ ...base, customizationId: extendedCtcFr })).toEqual({ packs: ['fr-extended-ctc'], findings: [] })
+    expect(choosePacks({ ...base, syntax: 'cii', customizationId: ` ${extendedCtcFr} ` })).toEqual({ packs: ['fr-extended-ctc'], findings: [] })
+  })
+
+  test('EXTENDED-CTC-FR with a French billing framework and a SIRET buyer: the French CTC and B2G rules too', () => {
+    expect(choosePacks({ ...base, syntax: 'cii', customizationId: extendedCtcFr, profileId: 'S1', buyerIds: [{ scheme: '0009', value: 'x' }] }).packs)
+      .toEqual(['fr-extended-ctc', 'fr-ctc', 'fr-b2g'])
+  })
+
+  test('a specification gets exactly its own packs: EN 16931 core for every one but EXTENDED-CTC-FR', () => {
+    for (const spec of specifications) expect(choosePacks({ ...base, customizationId: spec.id }).packs).toEqual(spec.packs)
+    expect(specifications.filter((s) => !s.packs.includes('en16931')).map((s) => s.id)).toEqual([extendedCtcFr])
+  })
+
+  test('Factur-X EXTENDED (not CTC-FR) keeps EN 16931 core', () => {
+    expect(choosePacks({ ...base, syntax: 'cii', customizationId: 'urn:cen.eu:en16931:2017#conformant#urn:factur-x.eu:1p0:extended' }))
+      .toEqual({ packs: ['en16931'], findings: [] })
   })
 
   test('a buyer identified by a SIRET (scheme 0009) adds the B2G rules, whichever identifier carries it', () => {

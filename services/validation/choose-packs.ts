@@ -4,8 +4,8 @@
 // identifiers. Pure: the worker extracts the facts, this decides (phive does the same with its VESIDs).
 import type { Finding, Syntax } from '../../schemas/events.js'
 
-export type PackName = 'en16931' | 'peppol-bis-billing-3' | 'fr-ctc' | 'fr-b2g'
-export const packNames: readonly PackName[] = ['en16931', 'peppol-bis-billing-3', 'fr-ctc', 'fr-b2g']
+export type PackName = 'en16931' | 'fr-extended-ctc' | 'peppol-bis-billing-3' | 'fr-ctc' | 'fr-b2g'
+export const packNames: readonly PackName[] = ['en16931', 'fr-extended-ctc', 'peppol-bis-billing-3', 'fr-ctc', 'fr-b2g']
 
 export type DocumentFacts = {
   syntax: Syntax
@@ -15,12 +15,17 @@ export type DocumentFacts = {
   buyerIds: { scheme: string | null; value: string }[]
 }
 
-/** Specification identifiers (BT-24) we know, and the packs each one asks for beyond EN 16931 core. */
+/**
+ * Specification identifiers (BT-24) we know, and the packs each one asks for. EN 16931 core for all but
+ * EXTENDED-CTC-FR, whose pack carries the EN 16931 rules as that profile relaxes them (and BR-FREXT-*) and runs
+ * instead of them. Its id is Factur-X's (services/ingest/facturx.ts); the pack itself checks no BT-24.
+ */
 export const specifications: { id: string; name: string; packs: PackName[] }[] = [
   { id: 'urn:cen.eu:en16931:2017', name: 'EN 16931 (also Factur-X / ZUGFeRD profile EN 16931)', packs: ['en16931'] },
   { id: 'urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0', name: 'Peppol BIS Billing 3.0', packs: ['en16931', 'peppol-bis-billing-3'] },
   { id: 'urn:cen.eu:en16931:2017#compliant#urn:factur-x.eu:1p0:basic', name: 'Factur-X / ZUGFeRD BASIC', packs: ['en16931'] },
   { id: 'urn:cen.eu:en16931:2017#conformant#urn:factur-x.eu:1p0:extended', name: 'Factur-X / ZUGFeRD EXTENDED', packs: ['en16931'] },
+  { id: 'urn:cen.eu:en16931:2017#conformant#urn.cpro.gouv.fr:1p0:extended-ctc-fr', name: 'Factur-X EXTENDED-CTC-FR (French reform)', packs: ['fr-extended-ctc'] },
 ]
 
 /**
@@ -72,11 +77,10 @@ const note = (ruleId: string, severity: Finding['severity'], message: string): F
  */
 export function choosePacks(facts: DocumentFacts, available: (pack: PackName, syntax: Syntax) => boolean = () => true, missing: (pack: PackName, syntax: Syntax) => MissingPack | undefined = () => undefined): PackChoice {
   const findings: Finding[] = []
-  const chosen = new Set<PackName>(['en16931'])
   const spec = facts.customizationId?.trim() ?? ''
   const known = specifications.find((s) => s.id === spec)
-  if (known) known.packs.forEach((p) => chosen.add(p))
-  else {
+  const chosen = new Set<PackName>(known ? known.packs : ['en16931'])
+  if (!known) {
     findings.push(note('FACTEUR-SPEC-UNKNOWN', 'warning', spec
       ? `specification identifier (BT-24) "${spec}" is not one this hub has rules for; only the EN 16931 core rules were applied (known: ${specifications.map((s) => s.id).join(', ')})`
       : 'no specification identifier (BT-24); only the EN 16931 core rules were applied'))

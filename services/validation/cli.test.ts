@@ -61,7 +61,7 @@ describe('facteur validate', () => {
     expect((JSON.parse(only.stdout) as { findings: { pack: string }[] }).findings.map((f) => f.pack)).toEqual(['fr-b2g'])
     const bad = await run('--pack', 'nope', 'x.xml')
     expect(bad.code).toBe(2)
-    expect(bad.stderr).toContain('en16931, peppol-bis-billing-3, fr-ctc, fr-b2g')
+    expect(bad.stderr).toContain('en16931, fr-extended-ctc, peppol-bis-billing-3, fr-ctc, fr-b2g')
   }, 60_000)
 
   test('--engine native gives the verdicts of --engine saxonjs and lists which engine runs each pack; another engine is a usage error', async () => {

@@ -19,7 +19,7 @@ import { loadPack, type CompiledPack } from './saxon-engine.js'
 import { lineOf } from './locate.js'
 import { parseXml, locatable, type XmlDocument } from './xml.js'
 import type { NativePack } from './native/engine.js'
-import { nativePackFor } from './native/source.js'
+import { nativePackFor, saxonJsCannotRun } from './native/source.js'
 import { suppliedNativePack } from './supplied-packs.js'
 import { buildTree, type Tree } from './native/xpath/tree.js'
 
@@ -50,7 +50,7 @@ export type PackInfo = {
   id: string; pack: string; version: string; title: string; syntaxes: Syntax[]
   /** the engine that runs this pack */
   engine: Engine
-  /** when the native engine was asked for but runs not this pack: why (SaxonJS runs it) */
+  /** when the engine asked for runs not this pack: why (SaxonJS runs it, or the native engine a pack SaxonJS cannot run) */
   fallback?: string
 }
 /** `packs`: the packs loaded, each with the engine that runs it (every pack, unless the pipeline is `lazy`). */
@@ -63,7 +63,8 @@ export type PipelineOptions = {
    * corpus and on seeded variants (6 per full document in the suite; 30 per document ran green too with
    * FACTEUR_DIFF_VARIANTS=30). SaxonJS stays the reference engine (`saxonjs`), and a pack not yet verified
    * (a new version pinned in packs.json) runs on SaxonJS even with `native` (native/source.ts,
-   * verifiedNativePacks).
+   * verifiedNativePacks). A pack SaxonJS cannot run (EXTENDED-CTC-FR) runs natively even with `saxonjs`,
+   * verified against Saxon-HE for Java instead (verifiedAgainstJava).
    */
   engine?: Engine
   /**
@@ -121,9 +122,14 @@ export function createPipeline(artefacts: Artefacts, options: PipelineOptions = 
   const entries: Entry[] = [...artefacts.packs, ...supplied.filter((s) => s.status === 'supplied')]
   const load = (entry: Entry): Runner => {
     const ref = { pack: entry.pack, version: entry.version }
-    if (engine === 'native') {
+    // A pack SaxonJS cannot run (native/source.ts, verifiedAgainstJava) runs natively whichever engine is chosen.
+    const noSaxonJs = saxonJsCannotRun(entry)
+    if (engine === 'native' || noSaxonJs !== undefined) {
       const native = 'supplied' in entry ? suppliedNativePack(entry) : nativePackFor(entry)
-      if ('pack' in native) return { entry, label: `${entry.id}:${entry.version}@native`, engine: 'native', native: native.pack }
+      if ('pack' in native) {
+        if (engine !== 'native') fallbacks.set(entry.id, noSaxonJs!)
+        return { entry, label: `${entry.id}:${entry.version}@native`, engine: 'native', native: native.pack }
+      }
       fallbacks.set(entry.id, native.reason)
     }
     // Only the packs SaxonJS runs load their SEF: a native pack needs none (less memory per worker).

@@ -92,7 +92,8 @@ function decDivide(a: Dec, b: Dec): Dec {
 function normalise(d: Dec): Dec {
   let { m, s } = d
   while (s > 0 && m % TEN === 0n) { m /= TEN; s-- }
-  return m === d.m ? d : decOf(m, s, d.int)
+  // Zero too: 0.0000 is 0 (its mantissa is the same 0n at every scale, so the scale must be compared).
+  return m === d.m && s === d.s ? d : decOf(m, s, d.int)
 }
 
 export function decToString(d: Dec): string {

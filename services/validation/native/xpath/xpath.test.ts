@@ -59,6 +59,10 @@ describe('evaluation', () => {
   test('exact decimals: xs:decimal sums, SaxonJS division, round half up / half even', () => {
     expect(str('sum(//cac:Line[cbc:Rate]/xs:decimal(cbc:Amount))')).toBe('10.3')
     expect(str('xs:decimal("0.1") + xs:decimal("0.2")')).toBe('0.3')
+    // zero has no scale either (SaxonJS and Saxon-HE for Java: "0")
+    expect(str('xs:decimal("0.0000")')).toBe('0')
+    expect(str('xs:decimal(0) div xs:decimal(100)')).toBe('0')
+    expect(str('xs:decimal("-0.00")')).toBe('0')
     expect(str('1 div 3')).toBe('0.33333333333333333333')
     expect(str('-2 div 3')).toBe('-0.66666666666666666667')
     expect(str('round(2.5)')).toBe('3')
