@@ -91,8 +91,9 @@ export function createApp({ config, db, log, checks, observe, smp, peppol }: Gat
    * bytes are read only when asked for.
    */
   const visibleDocument = async (id: string, principal: Principal, options: { payload: boolean } = { payload: false }) =>
-    (await db.query<{ content_type: string; payload: Buffer | null }>(
-      `SELECT d.content_type, ${options.payload ? 'd.payload' : 'NULL::bytea AS payload'} FROM documents d WHERE d.id = $1 AND (d.partner_id = $2 OR $3
+    (await db.query<{ content_type: string; payload: Buffer | null; invoice: Buffer | null; received_at: Date }>(
+      `SELECT d.content_type, d.received_at, ${options.payload ? 'd.payload, coalesce(d.business_xml, d.payload) AS invoice' : 'NULL::bytea AS payload, NULL::bytea AS invoice'}
+         FROM documents d WHERE d.id = $1 AND (d.partner_id = $2 OR $3
          OR (${receivedBy('$2', '$4')}))`,
       [id, principal.id, principal.role === 'admin', NOT_DELIVERED])).rows[0] ?? null
 
@@ -232,10 +233,9 @@ export function createApp({ config, db, log, checks, observe, smp, peppol }: Gat
     if (!doc) return send(res, problem('NOT_FOUND', `no document ${id} for this key`))
     const lang = req.query.lang === undefined ? 'fr' : req.query.lang
     if (lang !== 'fr' && lang !== 'en') return send(res, problem('INVALID_REQUEST', '`lang` is fr or en'))
-    const invoice = (await db.query<{ business_xml: Buffer | null; received_at: Date }>('SELECT business_xml, received_at FROM documents WHERE id = $1', [id])).rows[0]!
-    const read = readInvoiceView(invoice.business_xml ?? doc.payload!, { maxBytes: config.maxDocumentBytes, maxDepth: config.maxXmlDepth })
+    const read = readInvoiceView(doc.invoice!, { maxBytes: config.maxDocumentBytes, maxDepth: config.maxXmlDepth })
     if (!read.ok) return send(res, problem('NOT_AN_INVOICE', `this document cannot be shown as an invoice: ${read.reason}`))
-    const pdf = await renderInvoicePdf(read.view, { lang, now: invoice.received_at })
+    const pdf = await renderInvoicePdf(read.view, { lang, now: doc.received_at })
     res.type('application/pdf').set('Content-Disposition', `inline; filename="${id}.pdf"`).set('X-Facteur-Document-Id', id).send(Buffer.from(pdf))
   })
 

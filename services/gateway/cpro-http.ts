@@ -15,20 +15,24 @@ export const refuse = (res: Response, libelle: string, codeRetour = 1) => res.st
 /** The JSON body as an object (connectors POST `{}` when a call takes nothing). */
 export const bodyOf = (req: Request) => (req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, unknown>
 
-/** The integer Chorus Pro names a thing by (cpro_*_ids, 019-cpro-ids.sql), given it the first time it is shown. */
-export async function invoiceId(db: Db, documentId: string): Promise<number> {
-  // ON CONFLICT DO UPDATE (a no-op) so that the row comes back also when another call gave it an id at the same moment.
-  const { rows } = await db.query<{ id: string }>(
-    'INSERT INTO cpro_invoice_ids (document_id) VALUES ($1) ON CONFLICT (document_id) DO UPDATE SET document_id = EXCLUDED.document_id RETURNING id', [documentId])
-  return Number(rows[0]!.id)
+/**
+ * The integers Chorus Pro names things by (cpro_*_ids, 019-cpro-ids.sql), given the first time they are shown: for
+ * a page of documents, structures or services at once. Inserted in key order, so two concurrent calls lock the same
+ * keys in the same order; read back by a second statement, which sees a row another call inserted meanwhile.
+ */
+async function idsOf(db: Db, table: string, column: string, keys: string[], scope?: { column: string; value: string }, type: 'text' | 'uuid' = 'text'): Promise<Map<string, number>> {
+  const unique = [...new Set(keys)]
+  if (unique.length === 0) return new Map()
+  const params = scope ? [unique, scope.value] : [unique]
+  const scoped = scope ? { cols: `${scope.column}, `, value: '$2, ', where: ` AND ${scope.column} = $2` } : { cols: '', value: '', where: '' }
+  await db.query(`INSERT INTO ${table} (${scoped.cols}${column}) SELECT ${scoped.value}k::${type} FROM unnest($1::text[]) k ORDER BY k ON CONFLICT DO NOTHING`, params)
+  const { rows } = await db.query<{ id: string; key: string }>(`SELECT id, ${column}::text AS key FROM ${table} WHERE ${column}::text = ANY($1)${scoped.where}`, params)
+  return new Map(rows.map((r) => [r.key, Number(r.id)]))
 }
-export async function structureId(db: Db, siret: string): Promise<number> {
-  const { rows } = await db.query<{ id: string }>(
-    'INSERT INTO cpro_structure_ids (siret) VALUES ($1) ON CONFLICT (siret) DO UPDATE SET siret = EXCLUDED.siret RETURNING id', [siret])
-  return Number(rows[0]!.id)
-}
-export async function serviceId(db: Db, siret: string, code: string): Promise<number> {
-  const { rows } = await db.query<{ id: string }>(
-    'INSERT INTO cpro_service_ids (siret, code) VALUES ($1, $2) ON CONFLICT (siret, code) DO UPDATE SET code = EXCLUDED.code RETURNING id', [siret, code])
-  return Number(rows[0]!.id)
-}
+
+export const invoiceIds = (db: Db, documentIds: string[]) => idsOf(db, 'cpro_invoice_ids', 'document_id', documentIds, undefined, 'uuid')
+export const structureIds = (db: Db, sirets: string[]) => idsOf(db, 'cpro_structure_ids', 'siret', sirets)
+export const serviceIds = (db: Db, siret: string, codes: string[]) => idsOf(db, 'cpro_service_ids', 'code', codes, { column: 'siret', value: siret })
+
+export const invoiceId = async (db: Db, documentId: string) => (await invoiceIds(db, [documentId])).get(documentId)!
+export const structureId = async (db: Db, siret: string) => (await structureIds(db, [siret])).get(siret)!

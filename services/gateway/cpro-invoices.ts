@@ -9,7 +9,7 @@ import type { Db } from '../kit/db.js'
 import type { Logger } from '../kit/log.js'
 import type { DocumentKeys } from '../../schemas/events.js'
 import { allowedNext, isStatus, statuses, type Status } from '../../schemas/lifecycle.js'
-import { bodyOf, invoiceId, refuse, structureId, SUCCESS, type CproRequest } from './cpro-http.js'
+import { bodyOf, invoiceIds, refuse, structureId, structureIds, SUCCESS, type CproRequest } from './cpro-http.js'
 import { cproDate, cproInvoiceType, cproMinute, cproStatus, cproStatuses, receivedStatuses, cproDateTime } from './cpro-format.js'
 import { NOT_DELIVERED, receivedBy } from './dashboard.js'
 import { reasonRequired, setBusinessStatus } from './lifecycle-routes.js'
@@ -19,7 +19,7 @@ import { zip, type ZipEntry } from './zip.js'
 
 type Row = {
   id: string; status: string; status_at: Date; received_at: Date; syntax: string | null; keys: DocumentKeys | null
-  recipient_address: string | null; service_code: string | null; numero: string | null; cpro_id: string | null; total: string
+  recipient_address: string | null; service_code: string | null; numero: string | null; total: string
 }
 
 /** Page and size from a connector's paging object (its name differs per endpoint), clamped; 1-based pages. */
@@ -86,22 +86,32 @@ export function cproInvoiceRoutes(app: Express, { db, log, topicPrefix, call }: 
     add((p) => `d.status = ANY(${p})`, statusFilter(b.statutCourant))
     params.push(page.size, (page.page - 1) * page.size)
     const { rows } = await db.query<Row>(
-      `SELECT d.id, d.status, d.status_at, d.received_at, d.syntax, d.keys, d.recipient_address, d.service_code, f.numero, i.id AS cpro_id, count(*) OVER () AS total
-         FROM documents d LEFT JOIN cpro_flux f ON f.document_id = d.id LEFT JOIN cpro_invoice_ids i ON i.document_id = d.id
+      `SELECT d.id, d.status, d.status_at, d.received_at, d.syntax, d.keys, d.recipient_address, d.service_code, f.numero, count(*) OVER () AS total
+         FROM documents d LEFT JOIN cpro_flux f ON f.document_id = d.id
         WHERE ${where.join(' AND ')}
         ORDER BY d.received_at DESC LIMIT $${params.length - 1} OFFSET $${params.length}`, params)
     return rows
   }
 
-  /** The fields both searches give for an invoice. */
-  async function item(r: Row) {
+  const buyerOf = (r: Row) => siretOf(r.recipient_address) ?? partyId(r.keys?.buyer)
+
+  /** The fields both searches give for each invoice of a page, with the integer ids of the page given at once. */
+  async function items(rows: Row[]) {
+    const [invoices, structures] = await Promise.all([
+      invoiceIds(db, rows.map((r) => r.id)),
+      structureIds(db, rows.map(buyerOf).filter((b): b is string => b !== null && /^\d{14}$/.test(b))),
+    ])
+    return rows.map((r) => ({ id: invoices.get(r.id)!, ...item(r, structures) }))
+  }
+
+  function item(r: Row, structures: Map<string, number>) {
     const k = r.keys
-    const buyer = siretOf(r.recipient_address) ?? partyId(k?.buyer)
+    const buyer = buyerOf(r)
     return {
       numeroFacture: k?.invoiceNumber ?? null, statut: cproStatus(r.status), typeFacture: cproInvoiceType(k?.typeCode ?? null, r.syntax), typeDemandePaiement: 'FACTURE',
       dateFacture: k?.issueDate ?? null, dateDepot: cproDate(r.received_at), dateHeureEtatCourant: cproDateTime(r.status_at),
       montantHT: amount(k?.totals.taxExclusive), montantTTC: amount(k?.totals.taxInclusive), montantAPayer: amount(k?.totals.payable), devise: k?.currency ?? null,
-      codeDestinataire: buyer, designationDestinataire: k?.buyer.name ?? null, idDestinataire: buyer && /^\d{14}$/.test(buyer) ? await structureId(db, buyer) : null,
+      codeDestinataire: buyer, designationDestinataire: k?.buyer.name ?? null, idDestinataire: (buyer && structures.get(buyer)) ?? null,
       codeServiceExecutant: r.service_code ?? k?.buyerReference ?? null,
       codeFournisseur: partyId(k?.seller), designationFournisseur: k?.seller.name ?? null, typeIdentifiantFournisseur: k?.seller.legalId?.scheme === '0009' ? 'SIRET' : null,
       numeroBonCommande: k?.orderReference ?? null, numeroFluxDepot: r.numero, modeDepot: 'FLUX', commentaireEtatCourant: null,
@@ -116,14 +126,14 @@ export function cproInvoiceRoutes(app: Express, { db, log, topicPrefix, call }: 
   app.post('/cpro/factures/v1/rechercher/fournisseur', ...call, async (req: Request, res: Response) => {
     const page = paging(bodyOf(req).rechercheFactureParFournisseur)
     const rows = await search(req, 'fournisseur', page)
-    const listeFactures = await Promise.all(rows.map(async (r) => ({ identifiantFactureCPP: await invoiceId(db, r.id), ...(await item(r)) })))
+    const listeFactures = (await items(rows)).map(({ id, ...rest }) => ({ identifiantFactureCPP: id, ...rest }))
     res.json({ ...SUCCESS, listeFactures, parametresRetour: pageInfo(rows, page) })
   })
 
   app.post('/cpro/factures/v1/rechercher/recipiendaire', ...call, async (req: Request, res: Response) => {
     const page = paging(bodyOf(req).paramRecherche)
     const rows = await search(req, 'recipiendaire', page)
-    const listeFactures = await Promise.all(rows.map(async (r) => ({ idFacture: await invoiceId(db, r.id), ...(await item(r)), factureTelechargeeParDestinataire: false })))
+    const listeFactures = (await items(rows)).map(({ id, ...rest }) => ({ idFacture: id, ...rest, factureTelechargeeParDestinataire: false }))
     // An empty search is codeRetour 20000 (TRA_MSG_00.015) with HTTP 200, paging filled: what Pastell reads.
     const head = listeFactures.length === 0 ? { codeRetour: 20000, libelle: 'TRA_MSG_00.015' } : SUCCESS
     res.json({ ...head, ...pageInfo(rows, page), listeFactures })

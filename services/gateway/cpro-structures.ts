@@ -10,7 +10,7 @@
 import type { Express, Request, RequestHandler, Response } from 'express'
 import type { Db } from '../kit/db.js'
 import { cproDateTime } from './cpro-format.js'
-import { bodyOf, refuse, SUCCESS, type CproRequest } from './cpro-http.js'
+import { bodyOf, refuse, serviceIds, structureIds, SUCCESS, type CproRequest } from './cpro-http.js'
 import type { Parsed } from './participants.js'
 
 /**
@@ -220,26 +220,6 @@ export function structureParametres(s: DirectoryFlags | null) {
 }
 
 // ---- The database ----
-
-/**
- * The integer ids of these SIRETs (idStructureCPP), given them the first time they are shown. Inserted in SIRET order,
- * so two concurrent calls lock the same keys in the same order; read back by a second statement, which sees a row
- * another call inserted meanwhile (cpro-http.ts's one-at-a-time `structureId` does the same for one SIRET).
- */
-async function structureIds(db: Db, sirets: string[]): Promise<Map<string, number>> {
-  if (sirets.length === 0) return new Map()
-  await db.query('INSERT INTO cpro_structure_ids (siret) SELECT s FROM unnest($1::text[]) s ORDER BY s ON CONFLICT (siret) DO NOTHING', [sirets])
-  const { rows } = await db.query<{ id: string; siret: string }>('SELECT id, siret FROM cpro_structure_ids WHERE siret = ANY($1)', [sirets])
-  return new Map(rows.map((r) => [r.siret, Number(r.id)]))
-}
-
-/** The idService of these services of one structure, as `structureIds`. */
-async function serviceIds(db: Db, siret: string, codes: string[]): Promise<Map<string, number>> {
-  if (codes.length === 0) return new Map()
-  await db.query('INSERT INTO cpro_service_ids (siret, code) SELECT $1, c FROM unnest($2::text[]) c ORDER BY c ON CONFLICT (siret, code) DO NOTHING', [siret, codes])
-  const { rows } = await db.query<{ id: string; code: string }>('SELECT id, code FROM cpro_service_ids WHERE siret = $1 AND code = ANY($2)', [siret, codes])
-  return new Map(rows.map((r) => [r.code, Number(r.id)]))
-}
 
 // The structures a call may see: the directory's, and the account's own that are not in it. A name for the latter
 // is the one the hub's directory of recipients (participants) gives its address, if any.
