@@ -15,6 +15,8 @@ import { startHub } from '../services/hub/hub.js'
 export type HubUnderTest = {
   url: string; demoKey: string; adminKey: string; databaseUrl: string; kafkaBrokers: string; registryUrl: string
   topicPrefix: string; maxDocumentBytes: number; infraMode: string; logFile: string
+  /** The portal's first operator and their setup link's token (the hub's first start in a fresh database). */
+  portal: { email: string; setupToken: string | null }
 }
 
 declare module 'vitest' {
@@ -61,7 +63,7 @@ export default async function setup(project: TestProject) {
   say(`hub up at ${hub.url} in ${((Date.now() - started) / 1000).toFixed(1)} s (log: ${logFile})`)
   project.provide('hub', {
     url: hub.url, demoKey: keys.demo, adminKey: keys.admin, databaseUrl: infra.databaseUrl, kafkaBrokers: infra.kafkaBrokers,
-    registryUrl: infra.registryUrl, topicPrefix, maxDocumentBytes: config.maxDocumentBytes, infraMode: infra.mode, logFile,
+    registryUrl: infra.registryUrl, topicPrefix, maxDocumentBytes: config.maxDocumentBytes, infraMode: infra.mode, logFile, portal: hub.portal,
   })
   return async () => {
     await hub.stop()

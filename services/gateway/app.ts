@@ -18,6 +18,7 @@ import { storeDeposit } from './store-deposit.js'
 import { readInvoiceView } from '../pdf/invoice-view.js'
 import { renderInvoicePdf } from '../pdf/render.js'
 import { cproRoutes } from './cpro-routes.js'
+import { portalRoutes } from './portal/routes.js'
 import { parseAddress, parseParticipant } from './participants.js'
 import { directoryRoutes } from './directory-routes.js'
 import { smpRoutes } from './smp-routes.js'
@@ -107,6 +108,8 @@ export function createApp({ config, db, log, checks, observe, smp, peppol }: Gat
   app.get('/v1/openapi.json', (_req, res) => res.json(openapi))
   // The Chorus Pro-compatible API (/api/oauth/token, /cpro/...) and its management (/v1/cpro/...).
   cproRoutes(app, { config, db, log, any: auth('any'), send })
+  // The portal: people in a browser, signed in with two factors (services/gateway/portal).
+  portalRoutes(app, { config, db, log })
   app.get('/metrics', async (_req, res) => {
     try {
       res.type(prometheusContentType).send(observe ? await observe.metrics() : '')

@@ -2,7 +2,7 @@
 // and the recipient's searches, the invoice's status history, and the recipient's processing (`traiter/recue`),
 // over the hub's own documents and lifecycle. What a technical account sees: as a supplier, its partner's documents
 // sold by one of the account's structures (or deposited through it); as a recipient, the documents delivered to one of
-// the account's structures where its partner receives (the hub's one rule, dashboard.ts receivedBy). Field names,
+// the account's structures where its partner receives (the hub's one rule, dashboard.ts receivedAt). Field names,
 // formats and paging objects per endpoint as the real connectors read them (docs/chorus-pro-api-notes.md §5, §6).
 import type { Express, Request, RequestHandler, Response } from 'express'
 import type { Db } from '../kit/db.js'
@@ -11,7 +11,7 @@ import type { DocumentKeys } from '../../schemas/events.js'
 import { allowedNext, isStatus, statuses, type Status } from '../../schemas/lifecycle.js'
 import { bodyOf, invoiceIds, refuse, structureId, structureIds, SUCCESS, type CproRequest } from './cpro-http.js'
 import { cproDate, cproInvoiceType, cproMinute, cproStatus, cproStatuses, receivedStatuses, cproDateTime } from './cpro-format.js'
-import { NOT_DELIVERED, receivedBy } from './dashboard.js'
+import { NOT_DELIVERED, receivedAt, soldBy } from './dashboard.js'
 import { reasonRequired, setBusinessStatus } from './lifecycle-routes.js'
 import { readInvoiceView } from '../pdf/invoice-view.js'
 import { renderInvoicePdf } from '../pdf/render.js'
@@ -74,8 +74,8 @@ export function cproInvoiceRoutes(app: Express, { db, log, topicPrefix, call }: 
     const b = bodyOf(req)
     const params: unknown[] = side === 'fournisseur' ? [cpro.partnerId, structuresOf(req), cpro.account.login] : [cpro.partnerId, structuresOf(req), NOT_DELIVERED]
     const where: string[] = side === 'fournisseur'
-      ? [`d.partner_id = $1`, `(coalesce(d.keys->'seller'->'legalId'->>'value', d.keys->'seller'->'endpoint'->>'value') = ANY($2) OR f.login = $3)`]
-      : [receivedBy('$1', '$3'), `d.recipient_address LIKE '0009:%' AND substr(d.recipient_address, 6) = ANY($2)`]
+      ? [soldBy('$1', '$2', 'f.login = $3')]
+      : [receivedAt('$1', '$3', '$2')]
     const add = (sql: (p: string) => string, value: unknown) => { if (value === null || value === undefined || value === '') return; params.push(value); where.push(sql(`$${params.length}`)) }
     add((p) => `f.numero = ${p}`, typeof b.numeroFluxDepot === 'string' ? b.numeroFluxDepot : null)
     add((p) => `d.keys->>'invoiceNumber' = ${p}`, typeof b.numeroFacture === 'string' ? b.numeroFacture : null)
@@ -150,7 +150,7 @@ export function cproInvoiceRoutes(app: Express, { db, log, topicPrefix, call }: 
     if (!Number.isSafeInteger(number)) { refuse(res, `${key} est obligatoire (un entier)`); return null }
     const row = (await db.query<{ document_id: string; sender: boolean; recipient: boolean }>(
       `SELECT i.document_id, d.partner_id = $2 AS sender,
-              (${receivedBy('$2', '$4')} AND d.recipient_address LIKE '0009:%' AND substr(d.recipient_address, 6) = ANY($3)) AS recipient
+              (${receivedAt('$2', '$4', '$3')}) AS recipient
          FROM cpro_invoice_ids i JOIN documents d ON d.id = i.document_id WHERE i.id = $1`,
       [number, cpro.partnerId, cpro.account.structures, NOT_DELIVERED])).rows[0]
     if (!row || (!row.sender && !row.recipient)) { refuse(res, `aucune facture ${number} pour ce compte`); return null }

@@ -26,6 +26,23 @@ export const NOT_DELIVERED = ['DEPOSEE', 'REJETEE', 'A_RECYCLER', 'ECHEC_DISTRIB
 export const receivedBy = (partner: string, notDelivered: string, alias = 'd') =>
   `${alias}.recipient_address IN (SELECT address FROM partner_addresses WHERE partner_id = ${partner}) AND ${alias}.status <> ALL(${notDelivered})`
 
+/**
+ * SQL condition on document `d`: sent by the partner (parameter `partner`) for one of its structures (parameter
+ * `structures`, SIRETs): sold by one of them (the seller's legal id, else its endpoint id), or deposited for one of
+ * them (`depositedFor`, a further condition: through a technical account, in the portal). What a Chorus Pro
+ * technical account and a portal person see as a supplier.
+ */
+export const soldBy = (partner: string, structures: string, depositedFor = 'false', alias = 'd') =>
+  `${alias}.partner_id = ${partner} AND (coalesce(${alias}.keys->'seller'->'legalId'->>'value', ${alias}.keys->'seller'->'endpoint'->>'value') = ANY(${structures}) OR ${depositedFor})`
+
+/**
+ * SQL condition on document `d`: delivered to one of the structures (parameter `structures`, SIRETs) where the
+ * partner receives (receivedBy, narrowed to those SIRETs). What a technical account and a portal person see as
+ * a recipient.
+ */
+export const receivedAt = (partner: string, notDelivered: string, structures: string, alias = 'd') =>
+  `${receivedBy(partner, notDelivered, alias)} AND ${alias}.recipient_address LIKE '0009:%' AND substr(${alias}.recipient_address, 6) = ANY(${structures})`
+
 const one = (q: Record<string, unknown>, key: string): string | null => {
   const v = q[key]
   if (v === undefined) return null

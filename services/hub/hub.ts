@@ -14,12 +14,17 @@ import { startForwarder } from '../forwarder/main.js'
 import { ensureReportingArtefacts } from '../validation/artefacts.js'
 import { startStatus } from '../status/main.js'
 import { upsertPrincipal } from '../gateway/api-keys.js'
+import { seedOperator } from '../gateway/portal/people.js'
 
 /** Sellers (BT-30 SIRET) of the README's example invoice and of test/fixtures: ubl-invoice.xml and cii-invoice.xml. */
 export const DEMO_SELLERS = ['0009:73282932000074', '0009:35600000000048']
 
+/** The portal's first operator, and their one-use setup link's token while they have not signed in yet. */
+export type PortalSeed = { email: string; setupToken: string | null }
+
 export type Hub = {
   url: string
+  portal: PortalSeed
   stop(): Promise<void>
   /** The services whose stop has not finished (for the log when a shutdown deadline passes). */
   stillStopping(): string[]
@@ -36,7 +41,7 @@ const consumers: [string, (deps: Deps) => Promise<Running>][] = [
  * What must happen once before any service starts: the database, its migrations and the topics, then the demo
  * and admin keys with the demo partner's sellers. Also run by the processes mode (supervisor.ts) before its children.
  */
-export async function seedHub(options: { config: Config; log: Logger; keys: { demo: string; admin: string } }): Promise<void> {
+export async function seedHub(options: { config: Config; log: Logger; keys: { demo: string; admin: string } }): Promise<PortalSeed> {
   const { config, log } = options
   await ensureDatabase(config.databaseUrl)
   const first = await prepare(config, log, 'hub')
@@ -50,12 +55,15 @@ export async function seedHub(options: { config: Config; log: Logger; keys: { de
   for (const s of seeded.filter((x) => x.key === 'revoked' || x.key === 'expired')) {
     log.warn({ principal: s.principal.name }, `the ${s.principal.name} key given to the hub (${s.principal.name === 'admin' ? 'FACTEUR_ADMIN_API_KEY' : 'FACTEUR_DEMO_API_KEY'} or keys.json) was ${s.key === 'revoked' ? 'revoked' : 'replaced by a rotation'} and stays invalid; set a new key there (or delete it from keys.json to generate one)`)
   }
+  // The portal's first operator (a setup link to print while they have no password and second factor yet).
+  const operator = await seedOperator(first.db, config.portalAdminEmail)
   await first.close()
+  return operator
 }
 
 export async function startHub(options: { config: Config; log: Logger; keys: { demo: string; admin: string } }): Promise<Hub> {
   const { config, log } = options
-  await seedHub(options)
+  const portal = await seedHub(options)
 
   const started: { running: Running; close: () => Promise<void> }[] = []
   const pending = new Set<string>()
@@ -86,7 +94,7 @@ export async function startHub(options: { config: Config; log: Logger; keys: { d
     const deps = await prepare(config, log, 'gateway')
     const gateway = await startGateway(deps, runs.map((r) => r.running.ready))
     started.push({ running: gateway, close: deps.close })
-    return { url: gateway.url, stop, stillStopping: () => [...pending] }
+    return { url: gateway.url, portal, stop, stillStopping: () => [...pending] }
   } catch (error) {
     await stop()
     throw error

@@ -75,6 +75,9 @@ Facteur is running (${((Date.now() - started) / 1000).toFixed(1)} s; infrastruct
   Gateway          ${hub!.url}
   Demo partner key ${keys.demo}
   Admin key        ${keys.admin}
+  Portal           ${hub!.url}/portal   (operator: ${hub!.portal.email})${hub!.portal.setupToken ? `
+  First sign-in    ${hub!.url}/portal/setup/${hub!.portal.setupToken}
+                   (one use, 24 h: choose the operator's password, then enrol a second factor with an authenticator app)` : ''}
   Kafka            ${infra.kafkaBrokers}   (topics ${config.topicPrefix}.document.*)
   Schema registry  ${infra.registryUrl}
   PostgreSQL       ${infra.databaseUrl.replace(/\/\/[^@]*@/, '//')}

@@ -81,7 +81,7 @@ export async function startProcesses(options: {
   env: NodeJS.ProcessEnv
 }): Promise<Hub> {
   const { config, log, replicas } = options
-  await seedHub(options)
+  const portal = await seedHub(options)
   // A fixed port, so that a gateway started again answers where the first one did.
   const httpPort = config.httpPort || await freePort()
   const bin = facteurBin()
@@ -157,7 +157,7 @@ export async function startProcesses(options: {
     launch(gateway)
     const { url } = await gateway.started
     return {
-      url: url ?? `http://${config.httpHost}:${httpPort}`,
+      url: url ?? `http://${config.httpHost}:${httpPort}`, portal,
       stop,
       stillStopping: () => slots.filter(alive).map(name),
     }

@@ -35,6 +35,11 @@ const url = (...protocols: string[]) => (raw: string, env: string) => {
   }
   return raw.replace(/\/+$/, '')
 }
+const emailSetting = (raw: string, env: string) => {
+  const email = raw.trim().toLowerCase()
+  if (!/^[^\s@]+@[^\s@]+$/.test(email)) throw new FacteurError('CONFIG_INVALID', `${env}=${JSON.stringify(raw)}: expected an email address`)
+  return email
+}
 const hostList = (raw: string) => raw.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean)
 const absolutePath = (raw: string, env: string) => {
   if (!isAbsolute(raw)) throw new FacteurError('CONFIG_INVALID', `${env}=${JSON.stringify(raw)}: expected an absolute folder path`)
@@ -135,6 +140,12 @@ export const settings = {
   peppolSmpKeystorePassword: { env: 'FACTEUR_PEPPOL_SMP_KEYSTORE_PASSWORD', default: '', doc: 'Password of `FACTEUR_PEPPOL_SMP_KEYSTORE`.', parse: optionalText },
   peppolCountry: { env: 'FACTEUR_PEPPOL_COUNTRY', default: '', doc: 'Country of the hub\'s operator as a Peppol service provider (ISO 3166-1 alpha-2, e.g. `FR`), COUNTRY_C1 of its monthly reports; empty: the `C` of its AP certificate\'s subject.', parse: optionalCountry },
   peppolReports: { env: 'FACTEUR_PEPPOL_REPORTS', default: 'send', doc: 'Peppol\'s monthly reports (Transaction Statistics and End User Statistics) of the month before, when the hub was on the network then: `send`, the forwarder builds them after the month ends, checks them with OpenPeppol\'s rules and sends them to OpenPeppol (`9925:be0848934496`) over AS4 until a receipt comes; `off`, it does not (`npx facteur peppol report` builds and sends them by hand).', parse: oneOf('send', 'off') },
+  portalAdminEmail: { env: 'FACTEUR_PORTAL_ADMIN_EMAIL', default: 'operator@facteur.localhost', doc: 'Email (sign-in name) of the portal\'s first operator, seeded at every start; while they have not set a password and a second factor, the start prints a one-use setup link for them.', parse: emailSetting },
+  portalSecureCookies: { env: 'FACTEUR_PORTAL_SECURE_COOKIES', default: 'true', doc: 'Whether the portal\'s session cookie is `Secure` (named `__Host-facteur-session`): keep `true` behind HTTPS and on 127.0.0.1/localhost (browsers send Secure cookies to loopback over HTTP); `false` only to reach a test hub by another name over plain HTTP.', parse: (raw: string, env: string) => oneOf('true', 'false')(raw, env) === 'true' },
+  portalIdleMinutes: { env: 'FACTEUR_PORTAL_IDLE_MINUTES', default: '30', doc: 'Minutes without a request after which a portal session ends (NIST SP 800-63B AAL2: at most 30).', parse: int(1, 1440) },
+  portalSessionHours: { env: 'FACTEUR_PORTAL_SESSION_HOURS', default: '12', doc: 'Hours after the password was given at which a portal session ends whatever its use (AAL2: at most 12 hours): the person signs in again, with both factors.', parse: int(1, 720) },
+  portalSignInAttempts: { env: 'FACTEUR_PORTAL_SIGN_IN_ATTEMPTS', default: '5', doc: 'Failed sign-in steps (password or second factor) one account may have in 15 minutes before further tries are refused until the oldest leaves the window; a success starts the count again.', parse: int(1, 100) },
+  portalSignInAttemptsPerAddress: { env: 'FACTEUR_PORTAL_SIGN_IN_ATTEMPTS_PER_ADDRESS', default: '50', doc: 'Failed sign-in steps from one client address in 15 minutes, all accounts together, before that address is refused until the oldest leaves the window.', parse: int(1, 100_000) },
   peppolSmpUrl: { env: 'FACTEUR_PEPPOL_SMP_URL', default: '', doc: 'Base URL of one SMP asked for every receiver, bypassing the SML/BDXL lookup: for local tests only.', parse: optionalUrl('http:', 'https:') },
 } satisfies Record<string, Setting<unknown>>
 
