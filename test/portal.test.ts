@@ -5,84 +5,17 @@
 // reason, a person of another structure getting nothing, CSRF and session fixation refused, sign-in limits, sign-out
 // everywhere; axe-core on every page, and screenshots of the main ones (.facteur/screenshots/).
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { createHmac } from 'node:crypto'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Browser, Page } from 'playwright-core'
 import { api, fixture, hub, randomSiret, withBuyerAddress, withDb, withInvoiceNumber, withSellerSiret } from './helpers.js'
 import { buildFacturX } from './facturx-pdf.js'
 import { expectAccessible, launchBrowser, newPage, screenshot } from './browser.js'
+import { currentStep, nextCode, person, sessionCookie, setUp, shownLink, signIn, submit, totp, type Person } from './portal-people.js'
 
 const admin = () => ({ key: hub().adminKey })
 const url = (path: string) => hub().url + path
 
-// ---- TOTP as an authenticator app computes it (RFC 6238 over RFC 4226), independent of the hub's otplib ----
-function base32(secret: string): Buffer {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
-  let bits = ''
-  for (const ch of secret.replace(/[\s=]/g, '').toUpperCase()) bits += alphabet.indexOf(ch).toString(2).padStart(5, '0')
-  return Buffer.from(bits.match(/.{8}/g)!.map((b) => parseInt(b, 2)))
-}
-function totp(secret: string, step: number): string {
-  const counter = Buffer.alloc(8)
-  counter.writeBigUInt64BE(BigInt(step))
-  const mac = createHmac('sha1', base32(secret)).update(counter).digest()
-  const offset = mac[mac.length - 1]! & 0xf
-  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, '0')
-}
-const currentStep = () => Math.floor(Date.now() / 30_000)
-
-type Person = { email: string; name: string; password: string; secret: string; lastStep: number; recovery: string[] }
-const person = (name: string): Person => ({
-  email: `${name.toLowerCase()}.${Math.random().toString(36).slice(2, 8)}@example.org`, name,
-  password: `tiroir ${Math.random().toString(36).slice(2, 6)} lanterne verte`, secret: '', lastStep: 0, recovery: [],
-})
-/** A code the hub accepts now: a step it has not seen for this person, within one step of the clock. */
-async function nextCode(p: Person): Promise<string> {
-  let step = Math.max(currentStep(), p.lastStep + 1)
-  while (step > currentStep() + 1) await new Promise((r) => setTimeout(r, 1000))
-  step = Math.max(step, currentStep())
-  p.lastStep = step
-  return totp(p.secret, step)
-}
-
-const submit = (page: Page, form = 'main form') => Promise.all([page.waitForLoadState('load'), page.locator(`${form} button[type=submit]`).first().click()])
-
-/** Opens a setup link, chooses the password, enrols TOTP from the key shown, keeps the recovery codes. */
-async function setUp(page: Page, link: string, p: Person, shots = false) {
-  await page.goto(link)
-  await expectAccessible(page, 'setup')
-  await page.fill('#password', p.password)
-  await page.fill('#confirm', p.password)
-  await submit(page)
-  expect(new URL(page.url()).pathname).toBe('/portal/enrol')
-  await expectAccessible(page, 'enrol')
-  if (shots) for (const size of ['desktop', 'phone'] as const) await screenshot(page, 'portal-enrol', size)
-  p.secret = (await page.locator('[data-secret]').innerText()).replace(/\s/g, '')
-  expect(p.secret).toMatch(/^[A-Z2-7]{32}$/)
-  await page.fill('#code', await nextCode(p))
-  await submit(page)
-  p.recovery = await page.locator('[data-recovery-codes] code').allInnerTexts()
-  expect(p.recovery).toHaveLength(10)
-  await expectAccessible(page, 'recovery codes')
-  await Promise.all([page.waitForLoadState('load'), page.locator('main a.button').click()])
-}
-
-async function signIn(page: Page, p: Person) {
-  await page.goto(url('/portal/sign-in'))
-  await page.fill('#email', p.email)
-  await page.fill('#password', p.password)
-  await submit(page)
-  expect(new URL(page.url()).pathname).toBe('/portal/second-factor')
-  await page.fill('#code', await nextCode(p))
-  await submit(page)
-}
-
-/** The setup link a manager or the operator is shown once. */
-const shownLink = async (page: Page) => (await page.locator('[data-setup-link]').innerText()).trim()
-
-/** The portal's session cookie of a page's context. */
-const sessionCookie = async (page: Page) => (await page.context().cookies(hub().url)).find((c) => c.name.includes('facteur-session'))
 
 /** A supplier sends for its SIRET (a seller binding); a public buyer is in the directory and receives at its SIRET. */
 async function tenant(name: string, kind: 'supplier' | 'buyer') {
