@@ -221,20 +221,20 @@ describe('the portal, in Chromium', () => {
     // Approve the UBL.
     await carlPage.goto(url(`/portal/documents/${deposited.ubl}`))
     await expectAccessible(carlPage, 'document to process')
-    await carlPage.selectOption('#new-status', 'APPROUVEE')
-    await submit(carlPage, 'form[action$="/status"]')
+    await carlPage.selectOption('#process-status', 'APPROUVEE')
+    await submit(carlPage, 'form[data-form="process"]')
     expect(await carlPage.locator('[data-status]').getAttribute('data-status')).toBe('APPROUVEE')
     expect(await carlPage.locator('.notice.ok').count()).toBe(1)
 
     // Refuse the Factur-X: without a reason it is refused, with one it is done and the supplier reads why.
     await carlPage.goto(url(`/portal/documents/${deposited.facturx}`))
-    await carlPage.selectOption('#new-status', 'REFUSEE')
-    await submit(carlPage, 'form[action$="/status"]')
+    await carlPage.selectOption('#process-status', 'REFUSEE')
+    await submit(carlPage, 'form[data-form="process"]')
     expect(await carlPage.locator('.notice.error').count()).toBe(1)
     expect(await carlPage.locator('[data-status]').getAttribute('data-status')).toBe('MISE_A_DISPOSITION')
-    await carlPage.selectOption('#new-status', 'REFUSEE')
-    await carlPage.fill('#reason', 'Le bon de commande 4500012345 ne correspond pas.')
-    await submit(carlPage, 'form[action$="/status"]')
+    await carlPage.selectOption('#process-status', 'REFUSEE')
+    await carlPage.fill('#process-reason', 'Le bon de commande 4500012345 ne correspond pas.')
+    await submit(carlPage, 'form[data-form="process"]')
     expect(await carlPage.locator('[data-status]').getAttribute('data-status')).toBe('REFUSEE')
     // The same rule as the API: a refused invoice cannot then be approved (409, and the allowed statuses said).
     const token = await carlPage.locator('input[name=_csrf]').first().inputValue()

@@ -5,16 +5,19 @@
 import express, { type Request, type Response, type Router } from 'express'
 import { html, hidden, query, type Html } from './html.js'
 import { csrfChecked, ctx, render, signedIn, type Ctx, type PortalDeps } from './context.js'
-import { cursorOf, documentFor, historyOf, listDocuments, parseListFilters, receiptsOf, type ListFilters, type ListRow, type Side } from './documents.js'
+import { cursorOf, documentFor, historyOf, listDocuments, parseListFilters, receiptsOf, type DocumentRow, type ListFilters, type ListRow, type Side } from './documents.js'
 import { statusNames, type Messages } from './i18n.js'
 import { allowedNext, statuses, type Status } from '../../../schemas/lifecycle.js'
 import { parseStatusRequest, reasonRequired, setBusinessStatus } from '../lifecycle-routes.js'
 import { checkDeposit, checkMediaType, mediaTypeOf } from '../deposit.js'
 import { storeDeposit } from '../store-deposit.js'
+import { isValidSiret } from '../structures.js'
 import { continueTrace, formatTraceparent } from '../../kit/trace.js'
 import { readInvoiceView } from '../../pdf/invoice-view.js'
 import { renderInvoicePdf } from '../../pdf/render.js'
 import { problem, problemContentType } from '../../kit/problem.js'
+import { correctRouting } from './recycle.js'
+import { recycleMessages } from './recycle-i18n.js'
 
 const form = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 })
 
@@ -54,14 +57,17 @@ export function documentRoutes(r: Router, deps: PortalDeps) {
     await documentPage(req, res, doc, done ? { kind: 'ok', text: done } : null)
   })
 
-  const documentPage = async (req: Request, res: Response, doc: NonNullable<Awaited<ReturnType<typeof documentFor>>>, notice: { kind: 'ok' | 'error'; text: string } | null, status = 200, typedReason = '') => {
+  const documentPage = async (req: Request, res: Response, doc: NonNullable<Awaited<ReturnType<typeof documentFor>>>, notice: { kind: 'ok' | 'error'; text: string } | null, status = 200, typedReason = '', recycleInput?: RecycleInput) => {
     const c = ctx(req)
     const { t } = c
     const [history, receipts] = await Promise.all([historyOf(db, doc.id), receiptsOf(db, doc.id)])
     const k = doc.keys
     const context = { paymentStatusManaged: doc.payment_status_managed === true }
     const possible = doc.receivedBy ? allowedNext(doc.status, 'recipient', context) : []
+    // What the supplier may tell the buyer (COMPLETEE on a suspended invoice, ENCAISSEE once paid).
+    const senderPossible = doc.sentBy ? allowedNext(doc.status, 'sender', context) : []
     const asRecipient = doc.receivedBy !== null && doc.sentBy === null
+    const lastReason = [...history].reverse().find((h) => h.status === doc.status)?.reason ?? null
     render(req, res, {
       title: t.documentTitle(k?.invoiceNumber ?? doc.file_name ?? doc.id.slice(0, 8)), current: doc.receivedBy ? 'received' : 'sent', notice, status,
       body: html`<section aria-labelledby="summary-h"><h2 id="summary-h">${t.summary}</h2>
@@ -78,7 +84,9 @@ export function documentRoutes(r: Router, deps: PortalDeps) {
           <p class="actions">${k ? html`<a class="button" href="/portal/documents/${doc.id}/pdf">${t.readable}</a>` : ''}
             <a class="button secondary" href="/portal/documents/${doc.id}/original" download>${t.original}</a></p>
         </section>
-        ${possible.length > 0 ? processForm(c, doc.id, possible, typedReason) : ''}
+        ${possible.length > 0 ? processForm(c, doc.id, possible, typedReason, t.process) : ''}
+        ${senderPossible.length > 0 ? processForm(c, doc.id, senderPossible, typedReason, recycleMessages[c.lang].tellBuyer) : ''}
+        ${doc.sentBy && doc.status === 'A_RECYCLER' ? recycleSection(c, doc, lastReason, recycleInput ?? null) : ''}
         <section aria-labelledby="history-h"><h2 id="history-h">${t.history}</h2>
           <div class="table" tabindex="0" role="region" aria-labelledby="history-h"><table><thead><tr><th scope="col">${t.at}</th><th scope="col">${t.status}</th><th scope="col">${t.by}</th><th scope="col">${t.reason}</th></tr></thead>
           <tbody>${history.map((h) => html`<tr><td>${when(h.at, c.lang)}</td><td>${badge(c, h.status)}</td><td>${t.actors[h.actor] ?? h.actor}</td><td>${asRecipient && h.actor === 'hub' ? '' : h.reason ?? ''}</td></tr>`)}</tbody></table></div>
@@ -116,7 +124,7 @@ export function documentRoutes(r: Router, deps: PortalDeps) {
   r.post('/documents/:id/status', signedIn, form, csrfChecked, async (req, res) => {
     const c = ctx(req)
     const doc = await documentFor(db, c.memberships, String(req.params.id))
-    if (!doc || !doc.receivedBy) return render(req, res, { title: c.t.notFound, body: [], status: 404 })
+    if (!doc || (!doc.receivedBy && !doc.sentBy)) return render(req, res, { title: c.t.notFound, body: [], status: 404 })
     const b = req.body as Record<string, unknown>
     const typedReason = typeof b.reason === 'string' ? b.reason : ''
     const parsed = parseStatusRequest({ status: b.status, reason: typedReason })
@@ -124,8 +132,11 @@ export function documentRoutes(r: Router, deps: PortalDeps) {
       const text = typeof b.status === 'string' && reasonRequired.includes(b.status as Status) ? c.t.reasonRequired : parsed.message
       return documentPage(req, res, doc, { kind: 'error', text }, 400, typedReason)
     }
+    // The side the status is set by (schemas/lifecycle.ts); the person must be on that side through a structure.
+    const side = statuses[parsed.value.status].by === 'sender' ? doc.sentBy : doc.receivedBy ?? doc.sentBy
+    if (!side) return documentPage(req, res, doc, { kind: 'error', text: c.t.forbidden }, 403, typedReason)
     const outcome = await setBusinessStatus(db, config.topicPrefix, {
-      documentId: doc.id, partnerId: doc.receivedBy.partnerId, status: parsed.value.status, reason: parsed.value.reason, by: `portal:${c.person!.id}`,
+      documentId: doc.id, partnerId: side.partnerId, status: parsed.value.status, reason: parsed.value.reason, by: `portal:${c.person!.id}`,
     })
     if (outcome.kind === 'not-found') return render(req, res, { title: c.t.notFound, body: [], status: 404 })
     if (outcome.kind === 'conflict') {
@@ -135,6 +146,34 @@ export function documentRoutes(r: Router, deps: PortalDeps) {
     }
     log.info({ documentId: doc.id, status: parsed.value.status, personId: c.person!.id, sequence: outcome.row.sequence }, 'business status set in the portal')
     res.redirect(303, `/portal/documents/${doc.id}?done=${parsed.value.status}`)
+  })
+
+  // Recycling an A_RECYCLER invoice: its routing data corrected in a copy deposited under the same number (recycle.ts).
+  r.post('/documents/:id/recycle', signedIn, form, csrfChecked, async (req, res) => {
+    const c = ctx(req)
+    const m = recycleMessages[c.lang]
+    const doc = await documentFor(db, c.memberships, String(req.params.id))
+    if (!doc || !doc.sentBy) return render(req, res, { title: c.t.notFound, body: [], status: 404 })
+    const b = req.body as Record<string, unknown>
+    const input: RecycleInput = { serviceCode: text(b.serviceCode), commitment: text(b.commitment), buyerSiret: text(b.buyerSiret) }
+    if (doc.status !== 'A_RECYCLER') return documentPage(req, res, doc, { kind: 'error', text: m.notRecyclable }, 409)
+    if (input.buyerSiret && !isValidSiret(input.buyerSiret)) return documentPage(req, res, doc, { kind: 'error', text: m.badSiret }, 400, '', input)
+    const payload = (await db.query<{ payload: Buffer }>('SELECT payload FROM documents WHERE id = $1', [doc.id])).rows[0]!.payload
+    const corrected = correctRouting(payload, doc.syntax, { serviceCode: input.serviceCode || null, commitment: input.commitment || null, buyerSiret: input.buyerSiret || null },
+      { maxBytes: config.maxDocumentBytes, maxDepth: config.maxXmlDepth })
+    if (!corrected.ok) return documentPage(req, res, doc, { kind: 'error', text: m.cannot(corrected.reason) }, 400, '', input)
+    const deposit = checkDeposit(corrected.xml, { maxBytes: config.maxDocumentBytes, maxDepth: config.maxXmlDepth }, 'application/xml')
+    if (!deposit.ok) return documentPage(req, res, doc, { kind: 'error', text: m.cannot(deposit.problem.detail) }, 400, '', input)
+    const siret = doc.sentBy.siret
+    const stored = await storeDeposit(db, config.topicPrefix, {
+      partnerId: doc.sentBy.partnerId, body: corrected.xml, contentType: 'application/xml', sha256: deposit.sha256, sizeBytes: deposit.sizeBytes,
+      idempotencyKey: null, traceparent: formatTraceparent(continueTrace(undefined)),
+    }, async (tx, id) => {
+      await tx.query('INSERT INTO portal_deposits (document_id, person_id, partner_id, siret, file_name) VALUES ($1, $2, $3, $4, $5)',
+        [id, c.person!.id, doc.sentBy!.partnerId, siret, `${(doc.file_name ?? doc.keys?.invoiceNumber ?? doc.id).replace(/\.xml$/i, '')}-${m.correctedSuffix}.xml`])
+    })
+    log.info({ documentId: stored.id, recycled: doc.id, changed: corrected.changed, personId: c.person!.id }, 'A_RECYCLER invoice corrected and deposited again in the portal')
+    res.redirect(303, `/portal/documents/${stored.id}`)
   })
 
   r.get('/deposit', signedIn, (req, res) => {
@@ -235,18 +274,44 @@ function table(c: Ctx, side: Side, rows: ListRow[]): Html {
     })}</tbody></table></div>`
 }
 
-function processForm(c: Ctx, id: string, possible: Status[], typedReason: string): Html {
+function processForm(c: Ctx, id: string, possible: Status[], typedReason: string, title: string): Html {
   const { t } = c
-  return html`<section aria-labelledby="process-h"><h2 id="process-h">${t.process}</h2>
-    <form method="post" action="/portal/documents/${id}/status" class="stack narrow">
+  // Ids per form: a person on both sides of a document sees two of them.
+  const k = possible.includes('COMPLETEE') || possible.includes('ENCAISSEE') ? 'sender' : 'process'
+  return html`<section aria-labelledby="${k}-h"><h2 id="${k}-h">${title}</h2>
+    <form method="post" action="/portal/documents/${id}/status" class="stack narrow" data-form="${k}">
       ${hidden({ _csrf: c.session!.csrf })}
-      <label for="new-status">${t.newStatus}</label>
-      <select id="new-status" name="status">${possible.map((s) => html`<option value="${s}">${statusName(c, s)}</option>`)}</select>
-      <label for="reason">${t.reason}</label>
-      <p class="hint" id="reason-hint">${t.reasonHelp}</p>
-      <textarea id="reason" name="reason" rows="3" maxlength="1000" aria-describedby="reason-hint">${typedReason}</textarea>
+      <label for="${k}-status">${t.newStatus}</label>
+      <select id="${k}-status" name="status">${possible.map((s) => html`<option value="${s}">${statusName(c, s)}</option>`)}</select>
+      <label for="${k}-reason">${t.reason}</label>
+      <p class="hint" id="${k}-reason-hint">${t.reasonHelp}</p>
+      <textarea id="${k}-reason" name="reason" rows="3" maxlength="1000" aria-describedby="${k}-reason-hint">${typedReason}</textarea>
       <button type="submit">${t.apply}</button>
     </form></section>`
+}
+
+export type RecycleInput = { serviceCode: string; commitment: string; buyerSiret: string }
+const text = (v: unknown) => (typeof v === 'string' ? v.trim().slice(0, 100) : '')
+
+function recycleSection(c: Ctx, doc: DocumentRow, reason: string | null, typed: RecycleInput | null): Html {
+  const m = recycleMessages[c.lang]
+  const k = doc.keys
+  const value = typed ?? {
+    serviceCode: doc.service_code ?? k?.buyerReference ?? '', commitment: k?.orderReference ?? '',
+    buyerSiret: doc.recipient_address?.startsWith('0009:') ? doc.recipient_address.slice(5) : k?.buyer?.endpoint?.value ?? k?.buyer?.legalId?.value ?? '',
+  }
+  const xml = doc.content_type !== 'application/pdf'
+  return html`<section aria-labelledby="recycle-h"><h2 id="recycle-h">${m.title}</h2>
+    ${reason ? html`<p class="notice error">${reason}</p>` : ''}
+    <p>${xml ? m.help : m.pdfHelp}</p>
+    ${xml ? html`<form method="post" action="/portal/documents/${doc.id}/recycle" class="stack narrow" data-form="recycle">
+      ${hidden({ _csrf: c.session!.csrf })}
+      <label for="r-buyer">${m.buyerSiret}</label><input id="r-buyer" name="buyerSiret" inputmode="numeric" pattern="[0-9]{14}" maxlength="14" value="${value.buyerSiret}">
+      <label for="r-service">${m.serviceCode}</label><input id="r-service" name="serviceCode" maxlength="100" value="${value.serviceCode}">
+      <label for="r-commitment">${m.commitment}</label><input id="r-commitment" name="commitment" maxlength="100" value="${value.commitment}">
+      <button type="submit">${m.submit}</button>
+    </form>` : html`<p><a class="button" href="/portal/deposit">${c.t.nav.deposit}</a></p>`}
+  </section>`
 }
 
 function findingsSection(t: Messages, findings: { ruleId: string; severity: string; location: string; message: string; line: number | null }[]): Html {

@@ -10,8 +10,11 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import { fileURLToPath } from 'node:url'
 import { ctx, readContext, render, securityHeaders, type PortalDeps } from './context.js'
 import { authRoutes } from './auth-routes.js'
+import { webauthnRoutes } from './webauthn-routes.js'
 import { documentRoutes } from './document-routes.js'
+import { saisieRoutes } from './saisie-routes.js'
 import { structureRoutes } from './structure-routes.js'
+import { settingsRoutes } from './settings-routes.js'
 import { adminRoutes } from './admin-routes.js'
 
 const staticDir = fileURLToPath(new URL('./static/', import.meta.url))
@@ -29,8 +32,11 @@ export function portalRoutes(app: Express, deps: PortalDeps) {
     res.redirect(303, receives && !sends ? '/portal/received' : sends ? '/portal/sent' : c.person!.operator ? '/portal/admin' : '/portal/account')
   })
   authRoutes(r, deps)
+  webauthnRoutes(r, deps)
   documentRoutes(r, deps)
+  saisieRoutes(r, deps)
   structureRoutes(r, deps)
+  settingsRoutes(r, deps)
   adminRoutes(r, deps)
   r.use((req: Request, res: Response) => render(req, res, { title: ctx(req)?.t.notFound ?? 'Not found', body: [], status: 404 }))
   r.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {

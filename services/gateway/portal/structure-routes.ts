@@ -10,6 +10,7 @@ import {
 } from './people.js'
 import { endSessionsOf } from './sessions.js'
 import { inTransaction } from '../../kit/db.js'
+import { settingsMessages } from './settings-i18n.js'
 
 const form = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 })
 const field = (req: Request, name: string) => { const v = (req.body as Record<string, unknown> | undefined)?.[name]; return typeof v === 'string' ? v.trim() : '' }
@@ -32,7 +33,8 @@ export function structureRoutes(r: Router, deps: PortalDeps) {
       title: t.yourStructures, current: 'structures',
       body: html`<ul class="cards">${c.memberships.map((m) => html`<li><strong>${m.structureName ?? m.partnerName}</strong> · ${m.siret}<br>
         ${t.roles[m.role]} · ${m.receives ? t.receives : t.sends}
-        ${m.role !== 'user' ? html`<br><a href="/portal/structures/${m.siret}">${t.membersTitle(m.structureName ?? m.siret)}</a>` : ''}</li>`)}</ul>`,
+        ${m.role !== 'user' ? html`<br><a href="/portal/structures/${m.siret}">${t.membersTitle(m.structureName ?? m.siret)}</a>
+          · <a href="/portal/structures/${m.siret}/settings">${settingsMessages[c.lang].title(m.structureName ?? m.siret)}</a>` : ''}</li>`)}</ul>`,
     })
   })
 
@@ -44,6 +46,7 @@ export function structureRoutes(r: Router, deps: PortalDeps) {
     render(req, res, {
       title: t.membersTitle(m.structureName ?? m.partnerName), current: 'structures', notice, status,
       body: html`${extra ?? ''}
+        <p><a href="/portal/structures/${m.siret}/settings">${settingsMessages[c.lang].title(m.structureName ?? m.partnerName)}</a></p>
         <div class="table" tabindex="0" role="region" aria-labelledby="main-h"><table><thead><tr><th scope="col">${t.name}</th><th scope="col">${t.email}</th><th scope="col">${t.role}</th><th scope="col">${t.factor}</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
         <tbody>${members.map((p) => html`<tr data-person="${p.email}"><td>${p.name}</td><td>${p.email}</td><td>${t.roles[p.role]}</td><td>${p.enrolled ? t.enrolled : t.notEnrolled}</td>
           <td>${giveable.includes(p.role) && p.id !== c.person!.id ? html`
