@@ -4,6 +4,7 @@
 // again under the same number (linked to the first); the buyer suspends it with a reason and the supplier completes
 // it with a comment. axe-core on every page.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { createHash } from 'node:crypto'
 import type { Browser, Page } from 'playwright-core'
 import { api, fixture, hub, randomSiret, withBuyerAddress, withDb, withInvoiceNumber, withSellerSiret } from './helpers.js'
 import { expectAccessible, launchBrowser, newPage, screenshot } from './browser.js'
@@ -140,5 +141,21 @@ describe('the portal: a structure\'s settings, and recycling and completing as t
     const forged = await samPage.request.post(url(`/portal/documents/${resubmitted}/status`), { form: { _csrf: token, status: 'APPROUVEE', reason: '' }, headers: { origin: hub().url } })
     expect([403, 409]).toContain(forged.status())
     expect((await api('GET', `/v1/documents/${resubmitted}`, { key: supplierKey })).json.status).toBe('COMPLETEE')
+  })
+
+  test('a session idle for longer than FACTEUR_PORTAL_IDLE_MINUTES ends, and one past its absolute expiry', async () => {
+    const sessionOf = async (page: Page) => (await page.context().cookies(hub().url)).find((c) => c.name.includes('facteur-session'))!.value
+    const hash = (id: string) => createHash('sha256').update(id).digest('hex')
+    await samPage.goto(url('/portal/sent'))
+    expect(new URL(samPage.url()).pathname).toBe('/portal/sent')
+    await withDb(async (c) => c.query(`UPDATE portal_sessions SET last_seen_at = now() - interval '31 minutes' WHERE id_hash = $1`, [hash(await sessionOf(samPage))]))
+    await samPage.goto(url('/portal/sent'))
+    expect(new URL(samPage.url()).pathname).toBe('/portal/sign-in')
+    await beaPage.goto(url('/portal/received'))
+    expect(new URL(beaPage.url()).pathname).toBe('/portal/received')
+    // Absolute: however recent the last request, the session ends at its expiry (12 hours after the password).
+    await withDb(async (c) => c.query(`UPDATE portal_sessions SET expires_at = now() - interval '1 second' WHERE id_hash = $1`, [hash(await sessionOf(beaPage))]))
+    await beaPage.goto(url('/portal/received'))
+    expect(new URL(beaPage.url()).pathname).toBe('/portal/sign-in')
   })
 })

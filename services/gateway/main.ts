@@ -45,6 +45,7 @@ export async function startGateway(deps: Deps, extraChecks: Running['ready'][] =
             samples: [
               { labels: { table: 'processed_events' }, value: deleted.processedEvents }, { labels: { table: 'outbox' }, value: deleted.outbox },
               { labels: { table: 'delivery_jobs' }, value: deleted.deliveryJobs }, { labels: { table: 'dead_letters' }, value: deleted.deadLetters },
+              { labels: { table: 'portal_sessions' }, value: deleted.portalSessions }, { labels: { table: 'setup_links' }, value: deleted.setupLinks },
             ] },
           { name: 'facteur_housekeeping_last_run_timestamp_seconds', type: 'gauge', help: 'When this gateway\'s housekeeping last finished (0: not yet).',
             samples: [{ value: lastRun ? Math.round(lastRun.getTime() / 1000) : 0 }] },

@@ -54,6 +54,12 @@ const deleteSql = {
   // Only replayed dead letters: one not replayed yet is an open problem, whatever its age.
   deadLetters: `DELETE FROM dead_letters WHERE id IN (
       SELECT id FROM dead_letters WHERE replayed_at < $1 ORDER BY replayed_at LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+  // The portal's sessions past their absolute expiry at once, and any idle since before the cutoff (the idle
+  // timeout has ended them long before); setup links used or expired before the cutoff. Sign-in records stay.
+  portalSessions: `DELETE FROM portal_sessions WHERE id_hash IN (
+      SELECT id_hash FROM portal_sessions WHERE expires_at < now() OR last_seen_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+  setupLinks: `DELETE FROM setup_links WHERE token_hash IN (
+      SELECT token_hash FROM setup_links WHERE coalesce(used_at, expires_at) < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,
 } as const
 
 export type HousekeepingTable = keyof typeof deleteSql
