@@ -11,6 +11,7 @@ import { allowedNext, statuses, type Status } from '../../../schemas/lifecycle.j
 import { parseStatusRequest, reasonRequired, setBusinessStatus } from '../lifecycle-routes.js'
 import { checkDeposit, checkMediaType, mediaTypeOf } from '../deposit.js'
 import { storeDeposit } from '../store-deposit.js'
+import { createSlots } from '../rate-limit.js'
 import { isValidSiret } from '../structures.js'
 import { continueTrace, formatTraceparent } from '../../kit/trace.js'
 import { readInvoiceView } from '../../pdf/invoice-view.js'
@@ -31,6 +32,7 @@ const badge = (c: Ctx, s: string) => html`<span class="status s-${s.toLowerCase(
 
 export function documentRoutes(r: Router, deps: PortalDeps) {
   const { db, log, config } = deps
+  const largeUploads = createSlots(config.maxLargeUploads)
 
   const listPage = async (req: Request, res: Response, side: Side) => {
     const c = ctx(req)
@@ -210,6 +212,16 @@ export function documentRoutes(r: Router, deps: PortalDeps) {
     if (unsupported) return res.status(unsupported.status).type(problemContentType).send(JSON.stringify(unsupported))
     const declared = Number(req.get('content-length'))
     if (Number.isFinite(declared) && declared > config.maxDocumentBytes) return fail('DOCUMENT_TOO_LARGE', `the file is ${declared} bytes; the limit is ${config.maxDocumentBytes} bytes`)
+    // A large file takes one of the portal's upload slots before it is read, as POST /v1/documents does.
+    if (!(Number.isFinite(declared) && req.get('content-length') !== undefined && declared <= config.largeUploadBytes)) {
+      const release = largeUploads.tryAcquire()
+      if (!release) {
+        res.set('Retry-After', '1')
+        const p = problem('UPLOADS_BUSY', `${config.maxLargeUploads} large uploads are being read; retry in 1 s`, { retryAfter: 1 })
+        return res.status(p.status).type(problemContentType).send(JSON.stringify(p))
+      }
+      res.once('close', release)
+    }
     express.raw({ type: () => true, limit: config.maxDocumentBytes })(req, res, async (error?: unknown) => {
       if (error) return fail('DOCUMENT_TOO_LARGE', `the file is over the limit of ${config.maxDocumentBytes} bytes`)
       try {
@@ -319,6 +331,6 @@ function findingsSection(t: Messages, findings: { ruleId: string; severity: stri
     ${findings.length === 0 ? html`<p>${t.noFindings}</p>` : html`<div class="table" tabindex="0" role="region" aria-labelledby="findings-h"><table class="findings">
       <thead><tr><th scope="col">${t.rule}</th><th scope="col">${t.severity}</th><th scope="col">${t.what}</th><th scope="col">${t.where}</th></tr></thead>
       <tbody>${findings.map((f) => html`<tr class="sev-${f.severity}"><td><code>${f.ruleId}</code></td><td>${t.severities[f.severity] ?? f.severity}</td><td>${f.message}</td>
-        <td>${f.line !== null ? `line ${f.line} · ` : ''}<code class="path">${f.location}</code></td></tr>`)}</tbody></table></div>`}
+        <td>${f.line !== null ? `${t.line} ${f.line} · ` : ''}<code class="path">${f.location}</code></td></tr>`)}</tbody></table></div>`}
   </section>`
 }
