@@ -194,7 +194,8 @@ export function documentRoutes(r: Router, deps: PortalDeps) {
           <button type="submit">${t.send}</button>
           <noscript><p class="notice error">${t.depositNeedsScript}</p></noscript>
         </form>
-        <ul class="uploads" data-uploads aria-live="polite"></ul>`,
+        <ul class="uploads" data-uploads aria-live="polite"></ul>
+        <p><a href="/portal/saisie">${t.saisieLink}</a></p>`,
     })
   })
 
