@@ -10,10 +10,11 @@ import {
   acceptTotpStep, enrolTotp, personByEmail, personById, record, recoveryCodesLeft, setPassword, setupLinkPerson, signInAllowed,
   useRecoveryCode, useSetupLink, type Person,
 } from './people.js'
-import { checkNewPassword, hashPassword, spendVerifyTime, verifyPassword } from './passwords.js'
+import { checkNewPassword, hashPassword, needsRehash, spendVerifyTime, verifyPassword } from './passwords.js'
 import { newTotpSecret, totpUri, verifyTotp } from './totp.js'
 import { hashRecoveryCode, newRecoveryCodes } from './recovery-codes.js'
 import { qrSvg } from './qr.js'
+import { securityKeySignIn, securityKeysSection } from './webauthn-routes.js'
 import { inTransaction } from '../../kit/db.js'
 
 const form = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 })
@@ -73,12 +74,15 @@ export function authRoutes(r: Router, deps: PortalDeps) {
       return signInPage(req, res, { kind: 'error', text: c.t.wrongCredentials }, email, 401)
     }
     await record(db, { kind: 'sign-in.password', outcome: 'ok', personId: person.id, email, address: c.address })
+    // A hash made with weaker parameters than today's is made again while the password is at hand.
+    if (needsRehash(person.passwordHash!)) await setPassword(db, person.id, await hashPassword(password))
     await advance(deps, req, res, { personId: person.id, stage: person.totpSecret ? 'password' : 'enrol', pending: { next: safeNext(field(req, 'next')) } })
     res.redirect(303, person.totpSecret ? '/portal/second-factor' : '/portal/enrol')
   })
 
-  const secondFactorPage = (req: Request, res: Response, recovery: boolean, notice: { kind: 'error'; text: string } | null = null, status = 200) => {
+  const secondFactorPage = async (req: Request, res: Response, recovery: boolean, notice: { kind: 'error'; text: string } | null = null, status = 200) => {
     const { t, session } = ctx(req)
+    const keys = recovery ? '' : await securityKeySignIn(db, req)
     render(req, res, {
       title: t.secondFactorTitle, notice, status,
       body: recovery
@@ -96,6 +100,7 @@ export function authRoutes(r: Router, deps: PortalDeps) {
             <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]{6,7}" maxlength="7" required aria-describedby="code-hint" autofocus>
             <button type="submit">${t.continue}</button>
           </form>
+          ${keys}
           <p><a href="/portal/second-factor?recovery=1">${t.useRecoveryCode}</a></p>`,
     })
   }
@@ -110,7 +115,7 @@ export function authRoutes(r: Router, deps: PortalDeps) {
 
   r.get('/second-factor', (req, res) => {
     if (!halfway(req, res, 'password')) return
-    secondFactorPage(req, res, req.query.recovery === '1')
+    return secondFactorPage(req, res, req.query.recovery === '1')
   })
 
   r.post('/second-factor', form, csrfChecked, async (req, res) => {
@@ -281,6 +286,7 @@ export function authRoutes(r: Router, deps: PortalDeps) {
       title: t.securityTitle, current: 'account', notice,
       body: html`<section aria-labelledby="factor-h"><h2 id="factor-h">${t.factor}</h2>
           <p>${t.authenticatorApp}: ${person.totpSecret ? t.enrolled : t.notEnrolled}. ${t.recoveryLeft(left)}.</p></section>
+        ${await securityKeysSection(db, req)}
         <section aria-labelledby="sessions-h"><h2 id="sessions-h">${t.sessions}</h2>
           <div class="table" tabindex="0" role="region" aria-labelledby="sessions-h"><table><thead><tr><th scope="col">${t.started}</th><th scope="col">${t.lastSeen}</th><th scope="col">${t.address}</th><th scope="col">${t.browser}</th></tr></thead>
           <tbody>${sessions.map((s) => html`<tr><td>${when(s.created_at)}${s.id_hash === c.session!.idHash ? html` <strong>(${t.thisSession})</strong>` : ''}</td><td>${when(s.last_seen_at)}</td><td>${s.address ?? ''}</td><td>${s.user_agent ?? ''}</td></tr>`)}</tbody></table></div>

@@ -117,10 +117,11 @@ export async function setPassword(db: Db | Tx, personId: string, passwordHash: s
   await db.query('UPDATE people SET password_hash = $2, password_set_at = now() WHERE id = $1', [personId, passwordHash])
 }
 
-/** Forgets the person's second factors (lost phone): they enrol again at their next sign-in. */
+/** Forgets the person's second factors (lost phone or key): TOTP, recovery codes, security keys; they enrol again at their next sign-in. */
 export async function clearFactors(db: Db | Tx, personId: string): Promise<void> {
   await db.query('UPDATE people SET totp_secret = NULL, totp_enrolled_at = NULL, totp_last_step = NULL WHERE id = $1', [personId])
   await db.query('DELETE FROM recovery_codes WHERE person_id = $1', [personId])
+  await db.query('DELETE FROM webauthn_credentials WHERE person_id = $1', [personId])
 }
 
 export async function enrolTotp(db: Db | Tx, personId: string, secret: string, step: number, recoveryHashes: string[]): Promise<void> {

@@ -1,0 +1,76 @@
+// The words of security keys and passkeys in French and English (kept apart from i18n.ts, which others edit). English
+// is the reference; French must have every key (the type says so). The page's script gets its sentences from the
+// page (data attributes), so they are here too and the script holds no text.
+import type { Lang } from './i18n.js'
+
+const en = {
+  keysTitle: 'Security keys and passkeys',
+  keysHelp: 'A security key (USB or NFC) or a passkey (this computer, your phone) can stand in for the code of your authenticator app when you sign in. The app and your recovery codes keep working.',
+  noKeys: 'No security key or passkey yet.',
+  name: 'Name',
+  added: 'Added',
+  lastUsed: 'Last used',
+  never: 'never',
+  action: 'Action',
+  remove: 'Remove',
+  removeKey: (name: string) => `Remove ${name}`,
+  newKeyName: 'Name of the new key',
+  newKeyHint: 'To tell your keys apart, e.g. “blue key” or “work laptop”.',
+  addKey: 'Add a security key or passkey',
+  unavailable: 'This browser cannot use a security key here: it needs JavaScript and WebAuthn.',
+  useKey: 'Use a security key or passkey',
+  orKey: 'Or, instead of a code:',
+  waiting: 'Follow your browser: touch or unlock your security key…',
+  cancelled: 'No security key was used: the request was cancelled or timed out, or this key is not registered for your account.',
+  failed: 'The security key could not be used',
+  reload: 'This page is out of date: reload it and try again.',
+  keyAdded: 'The key was added.',
+  // Answers of the JSON endpoints (problem+json `detail`), shown by the script.
+  badRequest: 'The request is not what this page sends: reload the page and try again.',
+  badName: 'Give the key a name of 1 to 60 characters.',
+  noChallenge: 'This attempt expired or was already used: try again.',
+  notVerified: 'The security key\'s answer could not be verified.',
+  notRecognised: 'This security key is not registered for your account, or its answer is not valid.',
+  alreadyRegistered: 'This security key is already registered.',
+  tooManyKeys: (n: number) => `You already have ${n} security keys: remove one first.`,
+  noKeysToUse: 'You have no security key: use the code of your authenticator app.',
+  signInFirst: 'Sign in with your password first.',
+  sessionEnded: 'Your session ended: sign in again.',
+}
+export type WebauthnMessages = typeof en
+
+const fr: WebauthnMessages = {
+  keysTitle: 'Clés de sécurité et clés d\'accès',
+  keysHelp: 'Une clé de sécurité (USB ou NFC) ou une clé d\'accès (cet ordinateur, votre téléphone) peut remplacer le code de votre application d\'authentification à la connexion. L\'application et vos codes de secours restent valables.',
+  noKeys: 'Aucune clé de sécurité ni clé d\'accès pour l\'instant.',
+  name: 'Nom',
+  added: 'Ajoutée le',
+  lastUsed: 'Dernière utilisation',
+  never: 'jamais',
+  action: 'Action',
+  remove: 'Retirer',
+  removeKey: (name: string) => `Retirer ${name}`,
+  newKeyName: 'Nom de la nouvelle clé',
+  newKeyHint: 'Pour distinguer vos clés, par exemple « clé bleue » ou « portable du bureau ».',
+  addKey: 'Ajouter une clé de sécurité ou une clé d\'accès',
+  unavailable: 'Ce navigateur ne peut pas utiliser de clé de sécurité ici : il faut JavaScript et WebAuthn.',
+  useKey: 'Utiliser une clé de sécurité ou une clé d\'accès',
+  orKey: 'Ou, au lieu d\'un code :',
+  waiting: 'Suivez votre navigateur : touchez ou déverrouillez votre clé de sécurité…',
+  cancelled: 'Aucune clé de sécurité n\'a été utilisée : la demande a été annulée ou a expiré, ou cette clé n\'est pas enregistrée pour votre compte.',
+  failed: 'La clé de sécurité n\'a pas pu être utilisée',
+  reload: 'Cette page n\'est plus à jour : rechargez-la et recommencez.',
+  keyAdded: 'La clé a été ajoutée.',
+  badRequest: 'La demande n\'est pas celle qu\'envoie cette page : rechargez la page et recommencez.',
+  badName: 'Donnez à la clé un nom de 1 à 60 caractères.',
+  noChallenge: 'Cette tentative a expiré ou a déjà servi : recommencez.',
+  notVerified: 'La réponse de la clé de sécurité n\'a pas pu être vérifiée.',
+  notRecognised: 'Cette clé de sécurité n\'est pas enregistrée pour votre compte, ou sa réponse n\'est pas valable.',
+  alreadyRegistered: 'Cette clé de sécurité est déjà enregistrée.',
+  tooManyKeys: (n: number) => `Vous avez déjà ${n} clés de sécurité : retirez-en une d'abord.`,
+  noKeysToUse: 'Vous n\'avez pas de clé de sécurité : utilisez le code de votre application d\'authentification.',
+  signInFirst: 'Connectez-vous d\'abord avec votre mot de passe.',
+  sessionEnded: 'Votre session a pris fin : reconnectez-vous.',
+}
+
+export const webauthnMessages: Record<Lang, WebauthnMessages> = { en, fr }
