@@ -108,8 +108,9 @@ export function createApp({ config, db, log, checks, observe, smp, peppol }: Gat
   app.get('/v1/openapi.json', (_req, res) => res.json(openapi))
   // The Chorus Pro-compatible API (/api/oauth/token, /cpro/...) and its management (/v1/cpro/...).
   cproRoutes(app, { config, db, log, any: auth('any'), send })
-  // The portal: people in a browser, signed in with two factors (services/gateway/portal).
-  portalRoutes(app, { config, db, log })
+  // The portal: people in a browser, signed in with two factors (services/gateway/portal); its operator pages run
+  // the readiness checks of /readyz.
+  portalRoutes(app, { config, db, log, checks })
   app.get('/metrics', async (_req, res) => {
     try {
       res.type(prometheusContentType).send(observe ? await observe.metrics() : '')

@@ -2,13 +2,14 @@
 // Paths are a contract (README "HTTP API", openapi.json).
 import express, { type Express, type RequestHandler, type Response } from 'express'
 import { createInterface } from 'node:readline'
+import type { Readable } from 'node:stream'
 import { inTransaction, type Db } from '../kit/db.js'
 import type { Logger } from '../kit/log.js'
 import { problem, type Problem } from '../kit/problem.js'
 import { generateApiKey, issueKey } from './api-keys.js'
 import { parseAddress } from './participants.js'
 import { parseSiret, parseStructure } from './structures.js'
-import { getStructure, importStructures, upsertStructures } from './directory-store.js'
+import { getStructure, importStructures, upsertStructures, type ImportReport } from './directory-store.js'
 import type { Checked } from '../kit/endpoint-policy.js'
 
 type Helpers = {
@@ -17,7 +18,21 @@ type Helpers = {
   checkEndpoint: (endpoint: string) => Promise<Checked>
 }
 
-const NDJSON = /^application\/(x-)?ndjson\s*(;|$)/i
+export const NDJSON = /^application\/(x-)?ndjson\s*(;|$)/i
+
+/**
+ * The bulk import of an NDJSON stream (the admin API's `:import` and the operator's page): read line by line,
+ * never held in memory as a whole, each endpoint checked once, progress and the outcome in the log.
+ */
+export async function importDirectory(db: Db, log: Logger, input: Readable, checkEndpoint: (endpoint: string) => Promise<Checked>): Promise<ImportReport> {
+  const lines = createInterface({ input, crlfDelay: Infinity })
+  // One answer per endpoint for the whole file: an import of 100 000 lines names few distinct endpoints.
+  const seen = new Map<string, Promise<Checked>>()
+  const check = (endpoint: string) => seen.get(endpoint) ?? seen.set(endpoint, checkEndpoint(endpoint)).get(endpoint)!
+  const report = await importStructures(db, lines, (m) => log.info(m), check)
+  log.info({ ...report, errors: report.errors.length }, 'directory import finished')
+  return report
+}
 
 export function directoryRoutes(app: Express, { db, log, admin, send, checkEndpoint }: Helpers) {
   app.put('/v1/directory/structures/:siret', admin, express.json({ limit: '1mb' }), async (req, res) => {
@@ -45,13 +60,7 @@ export function directoryRoutes(app: Express, { db, log, admin, send, checkEndpo
     if (!NDJSON.test(req.get('content-type') ?? '')) {
       return send(res, problem('UNSUPPORTED_MEDIA_TYPE', 'send one structure per line as application/x-ndjson'))
     }
-    const lines = createInterface({ input: req, crlfDelay: Infinity })
-    // One answer per endpoint for the whole file: an import of 100 000 lines names few distinct endpoints.
-    const seen = new Map<string, Promise<Checked>>()
-    const check = (endpoint: string) => seen.get(endpoint) ?? seen.set(endpoint, checkEndpoint(endpoint)).get(endpoint)!
-    const report = await importStructures(db, lines, (m) => log.info(m), check)
-    log.info({ ...report, errors: report.errors.length }, 'directory import finished')
-    res.json(report)
+    res.json(await importDirectory(db, log, req, checkEndpoint))
   })
 
   // A partner and the addresses it sends from and receives at; the key is shown once, only its hash is kept.

@@ -29,7 +29,8 @@ export function parseSellers(body: unknown): Parsed<string[]> {
   return { ok: true, value: out }
 }
 
-async function bindings(db: Db, partnerId: string) {
+/** A partner's addresses (where it receives and sends from) and the sellers it is bound to. */
+export async function bindings(db: Db, partnerId: string) {
   const addresses = (await db.query<{ address: string }>('SELECT address FROM partner_addresses WHERE partner_id = $1 ORDER BY address', [partnerId])).rows.map((r) => r.address)
   const sellers = (await db.query<{ seller: string }>('SELECT seller FROM partner_sellers WHERE partner_id = $1 ORDER BY seller', [partnerId])).rows.map((r) => r.seller)
   return { partnerId, addresses, sellers }

@@ -1,9 +1,16 @@
-// The operator's pages: the partners with their structures and people, and giving a structure its first
-// principal manager (a setup link, as managers give). More operator pages (directory import, dead letters,
-// deliveries, metrics) come on top of the admin API they mirror.
+// The operator's pages. Here: the people of the portal with their structures, and giving a structure its first
+// principal manager (a setup link, as managers give); and the registration of the other operator pages, each on the
+// functions of the admin API it mirrors: health and metrics (admin-health.ts), partners and their keys
+// (admin-partners.ts), the directory import (admin-directory.ts), dead letters and deliveries with their replay
+// (admin-operations.ts). They share a sub-navigation and the record of operator actions (admin-frame.ts).
 import express, { type Request, type Response, type Router } from 'express'
 import { html, hidden } from './html.js'
-import { csrfChecked, ctx, operatorOnly, render, signedIn, type PortalDeps } from './context.js'
+import { csrfChecked, ctx, operatorOnly, signedIn } from './context.js'
+import { operatorPage, type AdminDeps } from './admin-frame.js'
+import { healthRoutes } from './admin-health.js'
+import { operationsRoutes } from './admin-operations.js'
+import { directoryRoutes } from './admin-directory.js'
+import { partnerRoutes } from './admin-partners.js'
 import { addMembership, ensurePerson, isEmail, newSetupLink, record, roles, structuresOfPartner, type Role } from './people.js'
 import { setupBox } from './structure-routes.js'
 import { inTransaction } from '../../kit/db.js'
@@ -11,7 +18,7 @@ import { inTransaction } from '../../kit/db.js'
 const form = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 })
 const field = (req: Request, name: string) => { const v = (req.body as Record<string, unknown> | undefined)?.[name]; return typeof v === 'string' ? v.trim() : '' }
 
-export function adminRoutes(r: Router, deps: PortalDeps) {
+export function adminRoutes(r: Router, deps: AdminDeps) {
   const { db, log } = deps
 
   const adminPage = async (req: Request, res: Response, notice: { kind: 'ok' | 'error'; text: string } | null = null, extra: ReturnType<typeof html> | null = null, status = 200) => {
@@ -24,8 +31,8 @@ export function adminRoutes(r: Router, deps: PortalDeps) {
          FROM people p LEFT JOIN memberships m ON m.person_id = p.id LEFT JOIN partners pa ON pa.id = m.partner_id
         GROUP BY p.id ORDER BY p.email`)).rows
     const structures = await Promise.all(partners.map(async (p) => ({ ...p, sirets: await structuresOfPartner(db, p.id) })))
-    render(req, res, {
-      title: t.adminTitle, current: 'admin', notice, status,
+    operatorPage(req, res, {
+      section: 'people', notice, status,
       body: html`${extra ?? ''}
         <section aria-labelledby="people-h"><h2 id="people-h">${t.people}</h2>
           <div class="table" tabindex="0" role="region" aria-labelledby="people-h"><table><thead><tr><th scope="col">${t.email}</th><th scope="col">${t.name}</th><th scope="col">${t.factor}</th><th scope="col">${t.yourStructures}</th></tr></thead>
@@ -45,6 +52,10 @@ export function adminRoutes(r: Router, deps: PortalDeps) {
   }
 
   r.get('/admin', signedIn, operatorOnly, (req, res) => adminPage(req, res))
+  healthRoutes(r, deps)
+  partnerRoutes(r, deps)
+  directoryRoutes(r, deps)
+  operationsRoutes(r, deps)
 
   r.post('/admin/people', signedIn, operatorOnly, form, csrfChecked, async (req, res) => {
     const c = ctx(req)

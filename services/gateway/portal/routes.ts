@@ -8,7 +8,7 @@
 // operators: admin-routes.ts.
 import express, { type Express, type NextFunction, type Request, type Response } from 'express'
 import { fileURLToPath } from 'node:url'
-import { ctx, readContext, render, securityHeaders, type PortalDeps } from './context.js'
+import { ctx, readContext, render, securityHeaders } from './context.js'
 import { authRoutes } from './auth-routes.js'
 import { webauthnRoutes } from './webauthn-routes.js'
 import { documentRoutes } from './document-routes.js'
@@ -16,10 +16,11 @@ import { saisieRoutes } from './saisie-routes.js'
 import { structureRoutes } from './structure-routes.js'
 import { settingsRoutes } from './settings-routes.js'
 import { adminRoutes } from './admin-routes.js'
+import type { AdminDeps } from './admin-frame.js'
 
 const staticDir = fileURLToPath(new URL('./static/', import.meta.url))
 
-export function portalRoutes(app: Express, deps: PortalDeps) {
+export function portalRoutes(app: Express, deps: AdminDeps) {
   const r = express.Router()
   r.use(securityHeaders)
   r.use('/static', express.static(staticDir, { index: false, fallthrough: false, maxAge: '1h', setHeaders: (res) => res.set('Cache-Control', 'public, max-age=3600') }))
