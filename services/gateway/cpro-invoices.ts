@@ -11,7 +11,7 @@ import type { DocumentKeys } from '../../schemas/events.js'
 import { allowedNext, isStatus, statuses, type Status } from '../../schemas/lifecycle.js'
 import { bodyOf, invoiceIds, refuse, structureId, structureIds, SUCCESS, type CproRequest } from './cpro-http.js'
 import { cproDate, cproInvoiceType, cproMinute, cproStatus, cproStatuses, receivedStatuses, cproDateTime } from './cpro-format.js'
-import { NOT_DELIVERED, receivedAt, soldBy } from './dashboard.js'
+import { NOT_DELIVERED, receivedAt, soldBy, structureAddresses } from './dashboard.js'
 import { reasonRequired, setBusinessStatus } from './lifecycle-routes.js'
 import { readInvoiceView } from '../pdf/invoice-view.js'
 import { renderInvoicePdf } from '../pdf/render.js'
@@ -72,7 +72,7 @@ export function cproInvoiceRoutes(app: Express, { db, log, topicPrefix, call }: 
   async function search(req: Request, side: 'fournisseur' | 'recipiendaire', page: { page: number; size: number }): Promise<Row[]> {
     const { cpro } = req as CproRequest
     const b = bodyOf(req)
-    const params: unknown[] = side === 'fournisseur' ? [cpro.partnerId, structuresOf(req), cpro.account.login] : [cpro.partnerId, structuresOf(req), NOT_DELIVERED]
+    const params: unknown[] = side === 'fournisseur' ? [cpro.partnerId, structuresOf(req), cpro.account.login] : [cpro.partnerId, structureAddresses(structuresOf(req)), NOT_DELIVERED]
     const where: string[] = side === 'fournisseur'
       ? [soldBy('$1', '$2', 'f.login = $3')]
       : [receivedAt('$1', '$3', '$2')]
@@ -152,7 +152,7 @@ export function cproInvoiceRoutes(app: Express, { db, log, topicPrefix, call }: 
       `SELECT i.document_id, d.partner_id = $2 AS sender,
               (${receivedAt('$2', '$4', '$3')}) AS recipient
          FROM cpro_invoice_ids i JOIN documents d ON d.id = i.document_id WHERE i.id = $1`,
-      [number, cpro.partnerId, cpro.account.structures, NOT_DELIVERED])).rows[0]
+      [number, cpro.partnerId, structureAddresses(cpro.account.structures), NOT_DELIVERED])).rows[0]
     if (!row || (!row.sender && !row.recipient)) { refuse(res, `aucune facture ${number} pour ce compte`); return null }
     return { id: row.document_id, number, asRecipient: row.recipient }
   }

@@ -5,7 +5,7 @@
 import type { Db } from '../../kit/db.js'
 import type { DocumentKeys, Finding } from '../../../schemas/events.js'
 import { isStatus } from '../../../schemas/lifecycle.js'
-import { NOT_DELIVERED, receivedAt, soldBy } from '../dashboard.js'
+import { NOT_DELIVERED, receivedAt, soldBy, structureAddresses } from '../dashboard.js'
 import type { Membership } from './people.js'
 
 export type Side = 'sent' | 'received'
@@ -49,10 +49,11 @@ export function visibleTo(memberships: Membership[], side: Side, p: (v: unknown)
   if (byPartner.size === 0) return 'false'
   const parts = [...byPartner].map(([partner, sirets]) => {
     const pp = p(partner)
+    if (side === 'received') return `(${receivedAt(pp, p(NOT_DELIVERED), p(structureAddresses(sirets)))})`
     const ps = p(sirets)
-    return side === 'sent'
-      ? `(${soldBy(pp, ps, `d.id IN (SELECT document_id FROM portal_deposits WHERE partner_id = ${pp} AND siret = ANY(${ps}))`)})`
-      : `(${receivedAt(pp, p(NOT_DELIVERED), ps)})`
+    // The portal's deposits as an array, not an `IN (subquery)`: inside the OR, a subquery became a hashed
+    // SubPlan that kept the planner off the seller index (bench/portal.ts).
+    return `(${soldBy(pp, ps, `d.id = ANY(ARRAY(SELECT document_id FROM portal_deposits WHERE partner_id = ${pp} AND siret = ANY(${ps})))`)})`
   })
   return `(${parts.join(' OR ')})`
 }
