@@ -329,6 +329,38 @@ describe('the portal, in Chromium', () => {
     await other.context().close()
   })
 
+  test('keyboard only: the skip link, the sign-in form and the second factor work with Tab and Enter, focus always shown', async () => {
+    const page = await newPage(browser)
+    await page.goto(url('/portal/sign-in'))
+    const tabTo = async (id: string) => {
+      for (let i = 0; i < 15; i++) {
+        if (await page.evaluate(() => (globalThis as any).document.activeElement?.id) === id) return
+        await page.keyboard.press('Tab')
+      }
+      throw new Error(`#${id} not reached with Tab`)
+    }
+    const outline = () => page.evaluate(() => { const e = (globalThis as any).document.activeElement; const st = (globalThis as any).getComputedStyle(e); return `${st.outlineStyle} ${st.outlineWidth}` })
+    await tabTo('email')
+    expect(await outline()).toMatch(/^solid [1-9]/)
+    await page.keyboard.type(sam.email)
+    await tabTo('password')
+    await page.keyboard.type(sam.password)
+    await Promise.all([page.waitForEvent('load'), page.keyboard.press('Enter')])
+    expect(new URL(page.url()).pathname).toBe('/portal/second-factor')
+    await tabTo('code')
+    await page.keyboard.type(await nextCode(sam))
+    await Promise.all([page.waitForEvent('load'), page.keyboard.press('Enter')])
+    expect(new URL(page.url()).pathname).toBe('/portal/sent')
+    // On a page without a form to fill, the first Tab reaches the skip link, which takes the focus to the content.
+    await page.goto(url('/portal/account'))
+    await page.keyboard.press('Tab')
+    expect(await page.evaluate(() => (globalThis as any).document.activeElement?.className)).toBe('skip')
+    expect(await outline()).toMatch(/^solid [1-9]/)
+    await page.keyboard.press('Enter')
+    expect(await page.evaluate(() => (globalThis as any).document.activeElement?.id)).toBe('main')
+    await page.context().close()
+  })
+
   test('sign-in is limited per account: after 5 failures even the right password waits, and each try is recorded', async () => {
     const page = await newPage(browser, { lang: 'en' })
     const victim = olga
