@@ -5,12 +5,13 @@
 import { expect } from 'vitest'
 import { createHmac } from 'node:crypto'
 import type { Page } from 'playwright-core'
-import { hub } from './helpers.js'
+import { api, hub, randomSiret } from './helpers.js'
 import { createDb } from '../services/kit/db.js'
 import { addMembership, ensurePerson, newSetupLink, type Role } from '../services/gateway/portal/people.js'
 import { expectAccessible, screenshot } from './browser.js'
 
 const url = (path: string) => hub().url + path
+const admin = () => ({ key: hub().adminKey })
 
 // ---- TOTP as an authenticator app computes it (RFC 6238 over RFC 4226), independent of the hub's otplib ----
 export function base32(secret: string): Buffer {
@@ -93,4 +94,14 @@ export async function newMember(p: Person, place: { partnerId: string; siret: st
   } finally {
     await db.end()
   }
+}
+
+/** A supplier sends for its SIRET (a seller binding); a public buyer is in the directory and receives at its SIRET. */
+export async function portalTenant(name: string, kind: 'supplier' | 'buyer') {
+  const siret = randomSiret()
+  if (kind === 'buyer') expect((await api('PUT', `/v1/directory/structures/${siret}`, { ...admin(), body: { name, endpoint: null } })).status).toBe(201)
+  const created = await api('POST', '/v1/partners', { ...admin(), body: { name: `${name} ${siret}`, addresses: kind === 'buyer' ? [`0009:${siret}`] : [] } })
+  expect(created.status).toBe(201)
+  if (kind === 'supplier') expect((await api('PUT', `/v1/partners/${created.json.id}/sellers`, { ...admin(), body: { sellers: [`0009:${siret}`] } })).status).toBe(200)
+  return { id: created.json.id as string, key: created.json.apiKey as string, siret, name }
 }

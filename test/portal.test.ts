@@ -11,21 +11,11 @@ import type { Browser, Page } from 'playwright-core'
 import { api, fixture, hub, randomSiret, withBuyerAddress, withDb, withInvoiceNumber, withSellerSiret } from './helpers.js'
 import { buildFacturX } from './facturx-pdf.js'
 import { expectAccessible, launchBrowser, newPage, screenshot } from './browser.js'
-import { currentStep, nextCode, person, sessionCookie, setUp, shownLink, signIn, submit, totp, type Person } from './portal-people.js'
+import { currentStep, nextCode, person, portalTenant as tenant, sessionCookie, setUp, shownLink, signIn, submit, totp, type Person } from './portal-people.js'
 
 const admin = () => ({ key: hub().adminKey })
 const url = (path: string) => hub().url + path
 
-
-/** A supplier sends for its SIRET (a seller binding); a public buyer is in the directory and receives at its SIRET. */
-async function tenant(name: string, kind: 'supplier' | 'buyer') {
-  const siret = randomSiret()
-  if (kind === 'buyer') expect((await api('PUT', `/v1/directory/structures/${siret}`, { ...admin(), body: { name, endpoint: null } })).status).toBe(201)
-  const created = await api('POST', '/v1/partners', { ...admin(), body: { name: `${name} ${siret}`, addresses: kind === 'buyer' ? [`0009:${siret}`] : [] } })
-  expect(created.status).toBe(201)
-  if (kind === 'supplier') expect((await api('PUT', `/v1/partners/${created.json.id}/sellers`, { ...admin(), body: { sellers: [`0009:${siret}`] } })).status).toBe(200)
-  return { id: created.json.id as string, key: created.json.apiKey as string, siret, name }
-}
 
 describe('the portal, in Chromium', () => {
   let browser: Browser

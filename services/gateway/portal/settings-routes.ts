@@ -7,6 +7,7 @@ import express, { type Request, type Response, type Router } from 'express'
 import { html, hidden, type Html } from './html.js'
 import { csrfChecked, ctx, render, signedIn, type Ctx, type PortalDeps } from './context.js'
 import { record, type Membership } from './people.js'
+import { managed } from './structure-routes.js'
 import { settingsMessages } from './settings-i18n.js'
 import { getStructure, upsertStructures } from '../directory-store.js'
 import { createAccount, listAccounts, resetPassword } from '../cpro-accounts.js'
@@ -19,7 +20,6 @@ const SERVICE_CODE = /^[A-Za-z0-9_./-]{1,100}$/
 
 export function settingsRoutes(r: Router, deps: PortalDeps) {
   const { db, log } = deps
-  const managed = (c: Ctx, siret: string): Membership | null => c.memberships.find((m) => m.siret === siret && m.role !== 'user') ?? null
 
   const page = async (req: Request, res: Response, m: Membership, notice: { kind: 'ok' | 'error'; text: string } | null = null, shown: Html | null = null, status = 200) => {
     const c = ctx(req)

@@ -22,9 +22,11 @@ export const mayGive = (manager: Role): Role[] => (manager === 'principal' ? [..
 /** The link shown once to whoever made it. */
 export const setupUrl = (req: Request, tokenValue: string) => `${req.protocol}://${req.get('host')}/portal/setup/${tokenValue}`
 
+/** The person's membership of `siret` as one of its managers (principal or secondary), or null. */
+export const managed = (c: Ctx, siret: string): Membership | null => c.memberships.find((m) => m.siret === siret && m.role !== 'user') ?? null
+
 export function structureRoutes(r: Router, deps: PortalDeps) {
   const { db, log } = deps
-  const managed = (c: Ctx, siret: string): Membership | null => c.memberships.find((m) => m.siret === siret && m.role !== 'user') ?? null
 
   r.get('/structures', signedIn, (req, res) => {
     const c = ctx(req)
