@@ -3,26 +3,20 @@
 // it, and follows it to MISE_A_DISPOSITION; the API then shows a CII with no fatal finding, deposited under the
 // portal's record as saisie-<number>.xml. A form with mistakes comes back with each field's message beside it and
 // what was typed; a second invoice, as a Factur-X PDF, is typed with JavaScript off, its seller facts filled in from
-// the first, and sending the same form twice gives one document. axe-core on the empty form, the computed one and
-// the one with errors; screenshots portal-saisie and portal-saisie-errors.
+// the first, and sending the same form twice gives one document. A seller under the VAT franchise (art. 293 B du
+// CGI) ticks its box: the VAT fields go, the invoice it sends has no VAT, its SIREN as BT-32, VATEX-FR-FRANCHISE
+// and the legal mentions as notes, and reaches MISE_A_DISPOSITION; the next form starts with the box ticked.
+// axe-core on the empty form, the computed one, the one with errors and the one with the franchise ticked;
+// screenshots portal-saisie, portal-saisie-errors and portal-saisie-franchise.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { api, hub, randomSiret, withDb } from './helpers.js'
 import { expectAccessible, launchBrowser, newPage, screenshot, VIEWPORTS } from './browser.js'
-import { newMember, person, setUp } from './portal-people.js'
-import { todayInFrance } from '../services/gateway/portal/saisie.js'
+import { newMember, person, portalTenant as tenant, setUp } from './portal-people.js'
+import { mentionDefaults, todayInFrance } from '../services/gateway/portal/saisie.js'
 
 const admin = () => ({ key: hub().adminKey })
 const url = (path: string) => hub().url + path
-
-async function tenant(name: string, kind: 'supplier' | 'buyer') {
-  const siret = randomSiret()
-  if (kind === 'buyer') expect((await api('PUT', `/v1/directory/structures/${siret}`, { ...admin(), body: { name, endpoint: null } })).status).toBe(201)
-  const created = await api('POST', '/v1/partners', { ...admin(), body: { name: `${name} ${siret}`, addresses: kind === 'buyer' ? [`0009:${siret}`] : [] } })
-  expect(created.status).toBe(201)
-  if (kind === 'supplier') expect((await api('PUT', `/v1/partners/${created.json.id}/sellers`, { ...admin(), body: { sellers: [`0009:${siret}`] } })).status).toBe(200)
-  return { id: created.json.id as string, key: created.json.apiKey as string, siret, name }
-}
 
 /** Reloads the document's page until the hub has finished with it; its last status. */
 async function followDocument(page: Page, id: string): Promise<string> {
@@ -221,5 +215,52 @@ describe('typing an invoice in the portal, in Chromium', () => {
     } finally {
       await noScript.close()
     }
+  })
+  test('under the VAT franchise: the box hides the VAT fields; the invoice, without VAT, is made available to the buyer', async () => {
+    await page.goto(url('/portal/saisie'))
+    // The last invoice had a VAT number: the box starts unticked, the VAT fields shown; the mentions have their wording.
+    expect(await page.locator('#s-franchise').isChecked()).toBe(false)
+    expect(await page.locator('#s-sellerVat').isVisible()).toBe(true)
+    expect(await page.locator('#s-indemnity').inputValue()).toBe(mentionDefaults.indemnity)
+    await page.check('#s-franchise')
+    for (const id of ['#s-sellerVat', '#s-exemption', '#s-l1-rate', '#s-l2-rate']) expect(await page.locator(id).isHidden(), id).toBe(true)
+    await expectAccessible(page, 'saisie, VAT franchise ticked')
+    const number = `SAI-FR-${Date.now()}`
+    await page.fill('#s-buyerSiret', buyer.siret)
+    await page.fill('#s-number', number)
+    await page.fill('#s-dueDate', daysFrom(today, 30))
+    await page.fill('#s-note', 'Merci de rappeler le numéro de facture lors du paiement.')
+    await page.fill('#s-l1-desc', 'Cours de piano')
+    await page.fill('#s-l1-qty', '4')
+    await page.selectOption('#s-l1-unit', 'HUR')
+    await page.fill('#s-l1-price', '35')
+    await page.fill('#s-l2-desc', 'Partitions')
+    await page.fill('#s-l2-qty', '2')
+    await page.fill('#s-l2-price', '12,50')
+    await click(page, 'button[value=compute]')
+    expect(await page.locator('#s-franchise').isChecked()).toBe(true)
+    const totals = Object.fromEntries(await page.locator('[data-total]').evaluateAll((dds) => dds.map((dd) => [dd.getAttribute('data-total'), dd.getAttribute('data-value')])))
+    expect(totals).toEqual({ lineTotal: '165.00', tax: '0.00', grand: '165.00', due: '165.00' })
+    expect(await page.locator('[data-amounts] tr:has([data-line-amount]) td:nth-child(3)').allInnerTexts()).toEqual(['Sans TVA (art. 293 B)', 'Sans TVA (art. 293 B)'])
+    await screenshot(page, 'portal-saisie-franchise', 'desktop')
+
+    await click(page, 'button[value=send]')
+    const id = documentIdOf(page)
+    expect(await followDocument(page, id)).toBe('MISE_A_DISPOSITION')
+    const seen = await api('GET', `/v1/documents/${id}`, { key: supplier.key })
+    expect(seen.json).toMatchObject({ status: 'MISE_A_DISPOSITION', syntax: 'cii', contentType: 'application/xml' })
+    expect((seen.json.findings as { severity: string }[]).filter((f) => f.severity === 'fatal')).toEqual([])
+    expect((await api('GET', `/v1/documents/${id}`, { key: buyer.key })).json.status).toBe('MISE_A_DISPOSITION')
+    const xml = await withDb(async (db) => ((await db.query('SELECT payload FROM documents WHERE id = $1', [id])).rows[0].payload as Buffer).toString('utf8'))
+    expect(xml).not.toContain('schemeID="VA"')
+    expect(xml).toContain(`<ram:ID schemeID="FC">${supplier.siret.slice(0, 9)}</ram:ID>`)
+    expect(xml).toContain('<ram:ExemptionReason>TVA non applicable, art. 293 B du CGI</ram:ExemptionReason>')
+    expect(xml).toContain('<ram:ExemptionReasonCode>VATEX-FR-FRANCHISE</ram:ExemptionReasonCode>')
+    expect(xml).not.toContain('<ram:CategoryCode>S<')
+    expect([...xml.matchAll(/<ram:SubjectCode>(\w+)<\/ram:SubjectCode>/g)].map((m) => m[1])).toEqual(['AAI', 'PMD', 'PMT', 'AAB'])
+    // The next invoice starts under the franchise, from this one.
+    await page.goto(url('/portal/saisie'))
+    expect(await page.locator('#s-franchise').isChecked()).toBe(true)
+    expect(await page.locator('#s-sellerVat').isHidden()).toBe(true)
   })
 })

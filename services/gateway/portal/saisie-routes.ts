@@ -9,7 +9,7 @@ import { html, hidden, type Html } from './html.js'
 import { csrfChecked, ctx, render, signedIn, type Ctx, type PortalDeps } from './context.js'
 import type { Membership } from './people.js'
 import {
-  buildCii, fieldNames, fileNameOf, lineField, lineIsEmpty, maxLines, outputs, parseSaisie, rates, todayInFrance, typeCodes, unitCodes,
+  buildCii, fieldNames, fileNameOf, lineField, lineIsEmpty, maxLines, mentionDefaults, outputs, parseSaisie, rates, todayInFrance, typeCodes, unitCodes,
   type BuyerInDirectory, type Faults, type Invoice, type Values,
 } from './saisie.js'
 import { getStructure } from '../directory-store.js'
@@ -33,9 +33,10 @@ export function saisieRoutes(r: Router, deps: PortalDeps) {
   const sending = (c: Ctx) => c.memberships.filter((m) => m.sends)
 
   /**
-   * The seller's facts from the structure's last typed invoice (name, address, VAT number, IBAN): the hub holds
-   * none of them otherwise, and a supplier should not retype them each time. Read back with the hub's own
-   * invoice reader; what does not read back as this page wrote it is left for the person to type.
+   * The seller's facts from the structure's last typed invoice (name, address, VAT number or the VAT franchise,
+   * IBAN): the hub holds none of them otherwise, and a supplier should not retype them each time. Read back with
+   * the hub's own invoice reader; what does not read back as this page wrote it is left for the person to type.
+   * An invoice of this page without a VAT number (BT-31) was one under the franchise.
    */
   const lastSellerFacts = async (m: Membership): Promise<Values> => {
     const row = (await db.query<{ invoice: Buffer }>(
@@ -48,7 +49,7 @@ export function saisieRoutes(r: Router, deps: PortalDeps) {
     const [line, cityLine] = seller.address
     const city = /^([0-9]{5}) (.+)$/.exec(cityLine ?? '')
     return {
-      sellerName: seller.name, sellerVat: seller.vatId ?? '', iban: payment.ibans[0] ?? '',
+      sellerName: seller.name, sellerVat: seller.vatId ?? '', iban: payment.ibans[0] ?? '', ...(seller.vatId ? {} : { franchise: '1' }),
       ...(line && city ? { sellerLine: line, sellerPostcode: city[1]!, sellerCity: city[2]! } : {}),
     }
   }
@@ -75,7 +76,7 @@ export function saisieRoutes(r: Router, deps: PortalDeps) {
     const asked = typeof req.query.structure === 'string' ? structures.find((m) => m.siret === req.query.structure) : undefined
     const chosen = asked ?? structures[0]
     const values: Values = {
-      structure: chosen?.siret ?? '', issueDate: todayInFrance(), type: '380', output: 'cii',
+      structure: chosen?.siret ?? '', issueDate: todayInFrance(), type: '380', output: 'cii', ...mentionDefaults,
       ...(chosen ? await lastSellerFacts(chosen) : {}),
     }
     page(req, res, { values, faults: {}, computed: null, key: randomUUID() })
@@ -157,6 +158,11 @@ function saisieForm(c: Ctx, s: SaisieMessages, structures: Membership[], state: 
       ${label(name, text, false)}${hintOf(name, o.hint)}${errorOf(name)}
       <select id="s-${name}" name="${name}"${invalid(name)}${described(name, !!o.hint)}>${options.map((opt) => html`<option value="${opt.value}"${v(name) === opt.value ? html` selected` : ''}>${opt.text}</option>`)}</select>
     </div>`
+  const textarea = (name: string, text: string, o: Input & { rows?: number } = {}) => html`<div class="field wide${faults[name] ? ' invalid' : ''}">
+      ${label(name, text, o.required ?? false)}${hintOf(name, o.hint)}${errorOf(name)}
+      <textarea id="s-${name}" name="${name}" rows="${String(o.rows ?? 2)}"${o.required ? html` required` : ''}${invalid(name)}${described(name, !!o.hint)}${o.attrs ?? ''}>${v(name)}</textarea>
+    </div>`
+  const franchise = v('franchise') !== ''
   const line = (n: number) => {
     const f = (part: Parameters<typeof lineField>[1]) => lineField(n, part)
     return html`<fieldset class="line" data-line="${n}"><legend>${s.line(n)}</legend>
@@ -164,7 +170,7 @@ function saisieForm(c: Ctx, s: SaisieMessages, structures: Membership[], state: 
       ${input(f('qty'), s.quantity, { attrs: html` inputmode="decimal" autocomplete="off"` })}
       ${select(f('unit'), s.unit, unitCodes.map((u) => ({ value: u, text: s.units[u] })))}
       ${input(f('price'), s.unitPrice, { attrs: html` inputmode="decimal" autocomplete="off"` })}
-      ${select(f('rate'), s.rate, rates.map((r) => ({ value: r, text: s.rates[r] })))}
+      ${select(f('rate'), s.rate, rates.map((r) => ({ value: r, text: s.rates[r] })), { cls: 'vat-only' })}
     </fieldset>`
   }
   const later = Array.from({ length: maxLines - visibleLines }, (_, i) => i + visibleLines + 1)
@@ -173,7 +179,7 @@ function saisieForm(c: Ctx, s: SaisieMessages, structures: Membership[], state: 
   const labelOf = (name: string): string => {
     const m = /^l(\d+)-(desc|qty|unit|price|rate)$/.exec(name)
     if (m) return `${s.line(Number(m[1]))} · ${({ desc: s.description, qty: s.quantity, unit: s.unit, price: s.unitPrice, rate: s.rate } as Record<string, string>)[m[2]!]}`
-    return (s as unknown as Record<string, string>)[name] ?? name
+    return name === 'franchise' ? s.franchiseShort : (s as unknown as Record<string, string>)[name] ?? name
   }
   return html`${faultList.length > 0 ? html`<div class="notice error" role="alert" aria-labelledby="faults-h" data-faults>
       <h2 id="faults-h">${s.faultsFound(faultList.length)}</h2>
@@ -188,7 +194,11 @@ function saisieForm(c: Ctx, s: SaisieMessages, structures: Membership[], state: 
         ${input('sellerPostcode', s.sellerPostcode, { required: true, attrs: html` inputmode="numeric" maxlength="5" autocomplete="postal-code"` })}
         ${input('sellerCity', s.sellerCity, { required: true, attrs: html` maxlength="100" autocomplete="address-level2"` })}
         <p class="fixed">${s.sellerCountry}</p>
-        ${input('sellerVat', s.sellerVat, { required: true, hint: s.sellerVatHint, attrs: html` maxlength="20" autocomplete="off" spellcheck="false"` })}
+        <div class="field franchise-box${faults.franchise ? ' invalid' : ''}">${errorOf('franchise')}
+          <div class="check-row"><input id="s-franchise" name="franchise" type="checkbox" value="1"${franchise ? html` checked` : ''}${invalid('franchise')}${described('franchise', true)}>
+          ${label('franchise', s.franchise, false)}</div>${hintOf('franchise', s.franchiseHint)}
+        </div>
+        ${input('sellerVat', s.sellerVat, { required: true, cls: 'vat-only', hint: s.sellerVatHint, attrs: html` maxlength="20" autocomplete="off" spellcheck="false"` })}
         ${input('iban', s.iban, { hint: s.ibanHint, cls: 'wide', attrs: html` maxlength="42" autocomplete="off" spellcheck="false"` })}
       </div></section>
       <section aria-labelledby="buyer-h"><h2 id="buyer-h">${s.sections.buyer}</h2><div class="grid">
@@ -204,7 +214,14 @@ function saisieForm(c: Ctx, s: SaisieMessages, structures: Membership[], state: 
         ${input('dueDate', s.dueDate, { type: 'date', hint: s.termsHint })}
         ${input('terms', s.terms, { cls: 'wide', attrs: html` maxlength="300"` })}
         ${input('preceding', s.preceding, { hint: s.precedingHint, attrs: html` maxlength="35" autocomplete="off"` })}
-        ${input('exemption', s.exemption, { hint: s.exemptionHint, cls: 'wide', attrs: html` maxlength="300"` })}
+        ${input('exemption', s.exemption, { hint: s.exemptionHint, cls: 'wide vat-only', attrs: html` maxlength="300"` })}
+      </div></section>
+      <section aria-labelledby="notes-h"><h2 id="notes-h">${s.sections.notes}</h2>
+        <p class="hint">${s.notesHint}</p><div class="grid">
+        ${textarea('note', s.note, { hint: s.noteHint, rows: 3, attrs: html` maxlength="1000"` })}
+        ${textarea('penalties', s.penalties, { required: true, rows: 4, hint: s.penaltiesHint, attrs: html` maxlength="500"` })}
+        ${textarea('indemnity', s.indemnity, { required: true, rows: 4, hint: s.indemnityHint, attrs: html` maxlength="500"` })}
+        ${textarea('discount', s.discount, { required: true, hint: s.discountHint, attrs: html` maxlength="500"` })}
       </div></section>
       <section aria-labelledby="lines-h"><h2 id="lines-h">${s.sections.lines}</h2>
         <p class="hint">${s.quantityHint}</p>
@@ -227,15 +244,17 @@ function saisieForm(c: Ctx, s: SaisieMessages, structures: Membership[], state: 
 function amounts(c: Ctx, s: SaisieMessages, inv: Invoice): Html {
   const money = (v: string) => new Intl.NumberFormat(c.lang === 'fr' ? 'fr-FR' : 'en-GB', { style: 'currency', currency: inv.currency }).format(Number(v))
   const a = s.amounts
+  // Under the franchise there is no VAT rate: the column says so, with the article.
+  const rateOf = (r: Invoice['lines'][number]['rate']) => (inv.franchise ? s.franchiseRate : s.rates[r])
   return html`<section aria-labelledby="amounts-h" data-amounts><h2 id="amounts-h">${s.sections.totals}</h2>
     <p class="notice ok" role="status">${s.computedHelp}</p>
     <div class="table" tabindex="0" role="region" aria-labelledby="amounts-h"><table>
       <thead><tr><th scope="col">${a.line}</th><th scope="col">${a.description}</th><th scope="col">${a.rate}</th><th scope="col" class="num">${a.net}</th></tr></thead>
-      <tbody>${inv.lines.map((l) => html`<tr><td>${l.id}</td><td>${l.description}</td><td>${s.rates[l.rate]}</td><td class="num" data-line-amount="${l.amount}">${money(l.amount)}</td></tr>`)}</tbody></table></div>
+      <tbody>${inv.lines.map((l) => html`<tr><td>${l.id}</td><td>${l.description}</td><td>${rateOf(l.rate)}</td><td class="num" data-line-amount="${l.amount}">${money(l.amount)}</td></tr>`)}</tbody></table></div>
     <h3 id="vat-h">${s.vatBreakdown}</h3>
     <div class="table" tabindex="0" role="region" aria-labelledby="vat-h"><table>
       <thead><tr><th scope="col">${a.rate}</th><th scope="col" class="num">${a.basis}</th><th scope="col" class="num">${a.tax}</th></tr></thead>
-      <tbody>${inv.vat.map((g) => html`<tr><td>${s.rates[g.rate]}</td><td class="num">${money(g.basis)}</td><td class="num" data-vat="${g.rate}">${money(g.tax)}</td></tr>`)}</tbody></table></div>
+      <tbody>${inv.vat.map((g) => html`<tr><td>${rateOf(g.rate)}</td><td class="num">${money(g.basis)}</td><td class="num" data-vat="${g.rate}">${money(g.tax)}</td></tr>`)}</tbody></table></div>
     <dl class="facts totals">
       <dt>${a.lineTotal}</dt><dd data-total="lineTotal" data-value="${inv.totals.lineTotal}">${money(inv.totals.lineTotal)}</dd>
       <dt>${a.taxTotal}</dt><dd data-total="tax" data-value="${inv.totals.tax}">${money(inv.totals.tax)}</dd>

@@ -1,15 +1,18 @@
 // Typed invoices (saisie.ts) are valid EN 16931 invoices: each one built here goes through the hub's own validation
 // as a worker runs it (XML schema, then the EN 16931 CII rules and our fr-b2g rules on the native engine:
 // validation/pipeline.ts) and must come out with no finding at all; its amounts are the ones computed by hand
-// below, and read back the same by the hub's invoice reader (pdf/invoice-view.ts). Bad forms are refused field by
-// field, with the words the page shows.
+// below, and read back the same by the hub's invoice reader (pdf/invoice-view.ts). A seller under the VAT franchise
+// gets E lines with VATEX-FR-FRANCHISE and its SIREN as BT-32 (BR-E-02 fails without it); the notes carry the
+// subject codes the French reform's pack asks for (BR-FR-05, BR-FR-06, run here by declaring a billing framework).
+// Bad forms are refused field by field, with the words the page shows.
 import { describe, expect, test } from 'vitest'
 import { ensureArtefacts } from '../../validation/artefacts.js'
 import { createPipeline } from '../../validation/pipeline.js'
 import { readInvoiceView } from '../../pdf/invoice-view.js'
 import { facturXFromCii } from '../../pdf/facturx-out.js'
 import {
-  buildCii, computeVat, decimalText, directoryFaults, fileNameOf, isValidIban, lineAmount, parseDate, parseDecimal, parseSaisie, roundHalfAway, roundXPath, vatFault,
+  buildCii, computeVat, decimalText, directoryFaults, fileNameOf, franchiseCode, franchiseReason, isValidIban, lineAmount, mentionDefaults, parseDate, parseDecimal, parseSaisie,
+  roundHalfAway, roundXPath, vatFault,
   type BuyerInDirectory, type Invoice, type Values,
 } from './saisie.js'
 import { saisieMessages } from './saisie-i18n.js'
@@ -74,7 +77,18 @@ const cases: Case[] = [
     amounts: ['500.00', '-50.00'], vat: [['S', '2.1', '450.00', '9.45']],
     totals: { lineTotal: '450.00', taxBasis: '450.00', tax: '9.45', grand: '459.45', due: '459.45' },
   },
+  {
+    // The VAT number typed (with a wrong key), the rates chosen and the exemption reason are ignored under the franchise.
+    name: 'a seller under the VAT franchise (art. 293 B du CGI): every line exempt, no VAT, and a free note',
+    values: {
+      ...header({ franchise: '1', sellerVat: 'FR45 732 829 320', exemption: 'Autre motif', note: 'Cours du trimestre d\'hiver.' }),
+      ...lines(['Cours de piano', '4', '35', '20', 'HUR'], ['Partitions', '2', '12,50', '5.5', 'H87']),
+    },
+    amounts: ['140.00', '25.00'], vat: [['E', '0', '165.00', '0.00']],
+    totals: { lineTotal: '165.00', taxBasis: '165.00', tax: '0.00', grand: '165.00', due: '165.00' },
+  },
 ]
+const franchiseCase = cases[5]!
 
 describe('typed invoices pass the hub\'s validation with no finding, with the amounts computed by hand', () => {
   test.each(cases.map((c) => [c.name, c] as const))('%s', (_, c) => {
@@ -122,6 +136,57 @@ describe('typed invoices pass the hub\'s validation with no finding, with the am
     expect(exempt).not.toContain('SpecifiedTradeSettlementPaymentMeans')
   })
 
+  test('under the VAT franchise: no BT-31, the SIREN as BT-32 (FC), E lines at 0 %, the CGI wording and VATEX-FR-FRANCHISE', () => {
+    const invoice = built(franchiseCase.values)
+    expect(invoice.seller).toMatchObject({ vatId: null, taxRegistration: '732829320' })
+    expect(invoice.lines.map((l) => [l.category, l.rate])).toEqual([['E', '0'], ['E', '0']])
+    expect(invoice.vat).toEqual([{ category: 'E', rate: '0', basis: '165.00', tax: '0.00', exemptionReason: franchiseReason, exemptionCode: franchiseCode }])
+    const xml = buildCii(invoice)
+    expect(xml).not.toContain('schemeID="VA"')
+    expect(xml).toMatch(/<ram:SpecifiedTaxRegistration>\s*<ram:ID schemeID="FC">732829320<\/ram:ID>/)
+    expect(xml).toMatch(/<ram:ExemptionReason>TVA non applicable, art\. 293 B du CGI<\/ram:ExemptionReason>[\s\S]*<ram:CategoryCode>E<\/ram:CategoryCode>\s*<ram:ExemptionReasonCode>VATEX-FR-FRANCHISE<\/ram:ExemptionReasonCode>/)
+    expect(xml.match(/<ram:CategoryCode>E<\/ram:CategoryCode>\s*<ram:RateApplicablePercent>0</g)).toHaveLength(2) // the two lines
+    expect(xml.match(/<ram:CategoryCode>E</g)).toHaveLength(3) // and the one breakdown
+    expect(xml).not.toContain('<ram:CategoryCode>S<')
+    const read = readInvoiceView(Buffer.from(xml))
+    if (!read.ok) throw new Error(read.reason)
+    expect(read.view.seller.vatId).toBeNull()
+    // BR-E-02: an exempt line needs BT-31, BT-32 or BT-63; without the SIREN as BT-32 the invoice is refused.
+    const noTaxId = xml.replace(/<ram:SpecifiedTaxRegistration>\s*<ram:ID schemeID="FC">732829320<\/ram:ID>\s*<\/ram:SpecifiedTaxRegistration>/, '')
+    expect(validate(noTaxId).findings.map((f) => [f.ruleId, f.severity])).toEqual([['BR-E-02', 'fatal'], ['BR-E-02', 'fatal']]) // once per line
+    // BR-CL-22 checks the code against the CEF VATEX list: VATEX-FR-FRANCHISE passed it above, a made-up code does not.
+    const unknownCode = xml.replace('VATEX-FR-FRANCHISE', 'VATEX-FR-293B')
+    expect(validate(unknownCode).findings.map((f) => f.ruleId)).toContain('BR-CL-22')
+  })
+
+  test('notes: the free note (AAI) and the mentions (PMD, PMT, AAB), once each, defaults when not sent, as typed otherwise', () => {
+    const notesOf = (xml: string) => [...xml.matchAll(/<ram:IncludedNote>\s*<ram:Content>([^<]*)<\/ram:Content>\s*<ram:SubjectCode>(\w+)<\/ram:SubjectCode>\s*<\/ram:IncludedNote>/g)].map((m) => [m[2], m[1]])
+    const unescape = (s: string) => s.replaceAll('&apos;', "'")
+    const defaults = notesOf(buildCii(built(cases[0]!.values))).map(([code, text]) => [code, unescape(text!)])
+    expect(defaults).toEqual([['PMD', mentionDefaults.penalties], ['PMT', mentionDefaults.indemnity], ['AAB', mentionDefaults.discount]])
+    expect(mentionDefaults.indemnity).toContain('40 €')
+    const typed = built({ ...cases[0]!.values, note: 'Bon de livraison  n° 12\r\nsigné', penalties: 'Pénalités : 3 fois le taux d\'intérêt légal.', indemnity: 'Indemnité de recouvrement : 40 €.', discount: 'Escompte de 1 % à 8 jours.' })
+    expect(typed.notes).toEqual([
+      { subject: 'AAI', text: 'Bon de livraison n° 12 signé' }, { subject: 'PMD', text: 'Pénalités : 3 fois le taux d\'intérêt légal.' },
+      { subject: 'PMT', text: 'Indemnité de recouvrement : 40 €.' }, { subject: 'AAB', text: 'Escompte de 1 % à 8 jours.' },
+    ])
+    const xml = buildCii(typed)
+    expect(notesOf(xml).map(([code]) => code)).toEqual(['AAI', 'PMD', 'PMT', 'AAB'])
+    expect(validate(xml).findings).toEqual([])
+    // The French reform's rules (fr-ctc 1.3.0, run when a billing framework BT-23 is declared): BR-FR-05 wants PMT, PMD
+    // and AAB, BR-FR-06 each once. Ours pass; only BR-FR-10 remains, which wants BT-30 as a SIREN under 0002 where
+    // Chorus Pro and the hub's routing take the SIRET under 0009. Without the notes, BR-FR-05 fires three times.
+    const framework = (cii: string) => cii.replace('<ram:GuidelineSpecifiedDocumentContextParameter>',
+      '<ram:BusinessProcessSpecifiedDocumentContextParameter><ram:ID>B1</ram:ID></ram:BusinessProcessSpecifiedDocumentContextParameter><ram:GuidelineSpecifiedDocumentContextParameter>')
+    const ctc = validate(framework(xml))
+    expect(ctc.ran).toContain('fr-ctc-cii:1.3.0@native')
+    expect(ctc.findings.map((f) => f.ruleId)).toEqual(['BR-FR-10_BT-30'])
+    const franchise = validate(framework(buildCii(built(franchiseCase.values))))
+    expect(franchise.findings.map((f) => f.ruleId)).toEqual(['BR-FR-10_BT-30'])
+    const noNotes = validate(framework(xml.replace(/<ram:IncludedNote>[\s\S]*?<\/ram:IncludedNote>/g, '')))
+    expect(noNotes.findings.map((f) => f.ruleId).filter((id) => id.startsWith('BR-FR-05')).sort()).toEqual(['BR-FR-05_BT-22_AAB', 'BR-FR-05_BT-22_PMD', 'BR-FR-05_BT-22_PMT'])
+  })
+
   test('a Factur-X PDF is made around a typed invoice', async () => {
     const parsed = parseSaisie({ ...cases[1]!.values, output: 'facturx' }, context)
     expect(parsed.ok && parsed.output).toBe('facturx')
@@ -160,7 +225,7 @@ describe('exact amounts and EN 16931 rounding', () => {
     expect(computeVat([{ amount: 10n, rate: '5.5' }], null).vat[0]!.tax).toBe('0.01')
     // Rates grouped: one tax per rate on the sum of its lines (0.10 + 0.10 + 0.10 at 5.5 % = 0.0165 → 0.02, not 3 × 0.01).
     const three = computeVat([{ amount: 10n, rate: '5.5' }, { amount: 10n, rate: '5.5' }, { amount: 10n, rate: '5.5' }], null)
-    expect(three.vat).toEqual([{ category: 'S', rate: '5.5', basis: '0.30', tax: '0.02', exemptionReason: null }])
+    expect(three.vat).toEqual([{ category: 'S', rate: '5.5', basis: '0.30', tax: '0.02', exemptionReason: null, exemptionCode: null }])
     expect(three.totals).toEqual({ lineTotal: '0.30', taxBasis: '0.30', tax: '0.02', grand: '0.32', due: '0.32' })
   })
 
@@ -235,6 +300,19 @@ describe('bad forms are refused field by field, with the page\'s words', () => {
   test('an invoice whose deductions leave nothing is a credit note to make; a 0 % line needs its exemption reason', () => {
     expect(faultsOf({ ...header(), ...lines(['Prestation', '1', '100', '20'], ['Remise', '-2', '50', '20']) })).toEqual({ 'l1-qty': { code: 'totalNotPositive' } })
     expect(words({ ...header(), ...lines(['Formation', '1', '100', '0']) }, 'fr')).toEqual({ exemption: 'Une ligne est à 0 % de TVA : donnez le motif d\'exonération.' })
+  })
+
+  test('the franchise box and the notes: a mention emptied, a note too long or with control characters; the VAT fields ignored under the franchise', () => {
+    const one = lines(['Cours', '1', '50', '19.6'])
+    // Under the franchise the rate is not read (19.6 is no offered rate) and no VAT number is asked.
+    expect(built({ ...header({ franchise: '1', sellerVat: '' }), ...one }).vat.map((g) => g.category)).toEqual(['E'])
+    expect(faultsOf({ ...header({ sellerVat: '' }), ...one })).toEqual({ sellerVat: { code: 'required' }, 'l1-rate': { code: 'choice' } })
+    expect(faultsOf({ ...header({ franchise: 'yes' }), ...one })).toEqual({ franchise: { code: 'choice' } })
+    expect(faultsOf({ ...header({ franchise: '1', penalties: ' ', indemnity: '', discount: 'x'.repeat(501), note: 'x'.repeat(1001) }), ...one })).toEqual({
+      penalties: { code: 'required' }, indemnity: { code: 'required' }, discount: { code: 'tooLong', max: 500 }, note: { code: 'tooLong', max: 1000 },
+    })
+    expect(words({ ...header({ note: 'a\u0007b' }), ...lines(['x', '1', '1', '20']) }, 'fr')).toEqual({ note: 'Contient des caractères qui ne sont pas permis ici.' })
+    expect(words({ ...header({ indemnity: '' }), ...lines(['x', '1', '1', '20']) }, 'en')).toEqual({ indemnity: 'Required.' })
   })
 
   test('only the offered units, rates, types and outputs; no control characters; lengths', () => {

@@ -15,6 +15,19 @@
 //   with nothing prepaid (BR-CO-16).
 // VAT categories: S (standard rated, 20, 10, 5.5 or 2.1 %) and E (exempt, 0 %, with the exemption reason BT-120
 // that BR-E-10 asks for). Others (K, AE, Z, G, O) need facts this form does not ask; they are deposited as files.
+//
+// The VAT franchise ("franchise en base", art. 293 B du CGI: micro-entrepreneurs and other small businesses under
+// the thresholds charge no VAT and often have no VAT number). Every line is E at 0 % and the breakdown gives the
+// wording the CGI asks for (BT-120) and the code VATEX-FR-FRANCHISE (BT-121), which the CEF VATEX list checked by
+// BR-CL-22 of EN 16931 1.3.16 holds. Not O ("not subject to VAT"): the franchise is an exemption of a taxable
+// person, and VATEX-FR-FRANCHISE is an E code. With no VAT number (BT-31), BR-E-02 wants the seller's tax
+// registration identifier (BT-32, CII schemeID FC): its SIREN, the French practice for a seller without one.
+//
+// Notes (BG-1): a free note (subject AAI, general information) and the mentions French law requires on a B2B or
+// B2G invoice (Code de commerce L441-9 and L441-10, D441-5; for a public buyer Code de la commande publique
+// R2192-31 and R2192-35), with the subject codes of the French reform's rule BR-FR-05 (PMD late-payment penalties,
+// PMT the 40 € fixed recovery indemnity, AAB the discount or its absence), each once (BR-FR-06). All four codes are
+// in the UNTDID 4451 list BR-CL-08 checks.
 import { isValidSiret } from '../structures.js'
 
 export const maxLines = 8
@@ -47,15 +60,39 @@ export type Invoice = {
   paymentTerms: string | null    // BT-20
   precedingInvoice: string | null // BT-25 (the invoice a credit note corrects)
   currency: 'EUR'                // BT-5
-  seller: Party & { addressLine: string; postcode: string; city: string; country: 'FR'; vatId: string; iban: string | null }
+  // vatId BT-31 (null under the franchise); taxRegistration BT-32 (the SIREN, under the franchise only)
+  seller: Party & { addressLine: string; postcode: string; city: string; country: 'FR'; vatId: string | null; taxRegistration: string | null; iban: string | null }
   buyer: Party & { serviceCode: string | null; commitment: string | null } // BT-10, BT-13
+  franchise: boolean             // art. 293 B du CGI: no VAT at all
   exemptionReason: string | null // BT-120 of the E breakdown
+  notes: Note[]                  // BG-1
   lines: InvoiceLine[]
   vat: VatGroup[]
   totals: Totals
 }
 export type InvoiceLine = { id: string; description: string; quantity: string; unitCode: UnitCode; unitPrice: string; rate: Rate; category: 'S' | 'E'; amount: string }
-export type VatGroup = { category: 'S' | 'E'; rate: Rate; basis: string; tax: string; exemptionReason: string | null }
+export type VatGroup = { category: 'S' | 'E'; rate: Rate; basis: string; tax: string; exemptionReason: string | null; exemptionCode: string | null }
+/** BT-22 with its subject BT-21 (UNTDID 4451). */
+export type Note = { subject: NoteSubject; text: string }
+export type NoteSubject = 'AAI' | 'PMD' | 'PMT' | 'AAB'
+
+/** The wording art. 242 nonies A (I, 8°) of annex II to the CGI asks of a seller under the franchise (BT-120), and its code (BT-121). */
+export const franchiseReason = 'TVA non applicable, art. 293 B du CGI'
+export const franchiseCode = 'VATEX-FR-FRANCHISE'
+
+/**
+ * The form's note fields and their subjects: a free note, and the mentions required on a B2B or B2G invoice, in
+ * French whatever the page's language (they are the invoice's words, for a French buyer).
+ */
+export const noteFields = { note: 'AAI', penalties: 'PMD', indemnity: 'PMT', discount: 'AAB' } as const satisfies Record<string, NoteSubject>
+export type MentionField = 'penalties' | 'indemnity' | 'discount'
+export const mentionDefaults: Record<MentionField, string> = {
+  penalties: 'Pénalités de retard : taux de la BCE majoré de 10 points (art. L441-10 du Code de commerce) ; acheteur public : intérêts moratoires au taux de la BCE majoré de 8 points (art. R2192-31 du Code de la commande publique).',
+  indemnity: 'Indemnité forfaitaire pour frais de recouvrement en cas de retard de paiement : 40 € (art. L441-10 et D441-5 du Code de commerce, art. R2192-35 du Code de la commande publique).',
+  discount: 'Pas d\'escompte pour paiement anticipé.',
+}
+const NOTE_MAX = 1000
+const MENTION_MAX = 500
 export type Totals = { lineTotal: string; taxBasis: string; tax: string; grand: string; due: string }
 
 export type Parsed = { ok: true; invoice: Invoice; output: Output } | { ok: false; faults: Faults }
@@ -115,7 +152,7 @@ const rateTenths: Record<Rate, bigint> = { '20': 200n, '10': 100n, '5.5': 55n, '
 export const lineAmount = (quantity: bigint, price: bigint) => roundHalfAway(quantity * price, pow10(QTY_DECIMALS + PRICE_DECIMALS - 2))
 
 /** The VAT breakdown and the totals of lines (amounts in cents), by EN 16931's rules (see the header). */
-export function computeVat(lines: { amount: bigint; rate: Rate }[], exemptionReason: string | null): { vat: VatGroup[]; totals: Totals; taxBasisCents: bigint } {
+export function computeVat(lines: { amount: bigint; rate: Rate }[], exemptionReason: string | null, exemptionCode: string | null = null): { vat: VatGroup[]; totals: Totals; taxBasisCents: bigint } {
   const groups = new Map<Rate, bigint>()
   for (const line of lines) groups.set(line.rate, (groups.get(line.rate) ?? 0n) + line.amount)
   let taxTotal = 0n
@@ -124,8 +161,8 @@ export function computeVat(lines: { amount: bigint; rate: Rate }[], exemptionRea
     const tax = roundXPath(basis * rateTenths[rate], 1000n)
     taxTotal += tax
     return rate === '0'
-      ? { category: 'E', rate, basis: cents(basis), tax: cents(tax), exemptionReason }
-      : { category: 'S', rate, basis: cents(basis), tax: cents(tax), exemptionReason: null }
+      ? { category: 'E', rate, basis: cents(basis), tax: cents(tax), exemptionReason, exemptionCode }
+      : { category: 'S', rate, basis: cents(basis), tax: cents(tax), exemptionReason: null, exemptionCode: null }
   })
   const lineTotal = lines.reduce((sum, l) => sum + l.amount, 0n)
   const grand = lineTotal + taxTotal
@@ -174,9 +211,9 @@ export const lineField = (n: number, part: 'desc' | 'qty' | 'unit' | 'price' | '
 
 /** The form's field names, in page order (the routes keep exactly these from a request). */
 export const fieldNames = [
-  'structure', 'sellerName', 'sellerLine', 'sellerPostcode', 'sellerCity', 'sellerVat', 'iban',
+  'structure', 'sellerName', 'sellerLine', 'sellerPostcode', 'sellerCity', 'franchise', 'sellerVat', 'iban',
   'buyerSiret', 'buyerName', 'service', 'commitment',
-  'type', 'number', 'issueDate', 'dueDate', 'terms', 'preceding', 'exemption', 'output',
+  'type', 'number', 'issueDate', 'dueDate', 'terms', 'preceding', 'exemption', 'note', 'penalties', 'indemnity', 'discount', 'output',
   ...Array.from({ length: maxLines }, (_, i) => (['desc', 'qty', 'unit', 'price', 'rate'] as const).map((p) => lineField(i + 1, p))).flat(),
 ] as const
 export type Values = Record<string, string>
@@ -214,9 +251,13 @@ export function parseSaisie(values: Values, context: { structures: readonly stri
   const sellerPostcode = text('sellerPostcode', 5)
   if (sellerPostcode !== null && !/^[0-9]{5}$/.test(sellerPostcode)) fault('sellerPostcode', { code: 'postcode' })
   const sellerCity = text('sellerCity', 100)
-  const sellerVat = v('sellerVat').replace(/\s/g, '').toUpperCase()
-  if (!sellerVat) fault('sellerVat', { code: 'required' })
-  else { const f = vatFault(sellerVat); if (f) fault('sellerVat', f) }
+  // The checkbox sends "1"; ticked, the VAT number, the exemption reason and the lines' rates are not asked (the
+  // page hides them) and whatever they hold is ignored.
+  const franchise = v('franchise') !== ''
+  if (franchise && v('franchise') !== '1') fault('franchise', { code: 'choice' })
+  const sellerVat = franchise ? null : v('sellerVat').replace(/\s/g, '').toUpperCase()
+  if (sellerVat === '') fault('sellerVat', { code: 'required' })
+  else if (sellerVat !== null) { const f = vatFault(sellerVat); if (f) fault('sellerVat', f) }
   const iban = v('iban').replace(/\s/g, '').toUpperCase() || null
   if (iban !== null && !isValidIban(iban)) fault('iban', { code: 'iban' })
 
@@ -249,7 +290,15 @@ export function parseSaisie(values: Values, context: { structures: readonly stri
   // BR-CO-25: an amount due needs a due date or payment terms.
   if (!v('dueDate') && !v('terms')) fault('dueDate', { code: 'dueOrTerms' })
   const preceding = typeCode === '381' ? pattern('preceding', /^[A-Za-z0-9][A-Za-z0-9_/.+-]*$/, 35) : null
-  const exemption = text('exemption', 300, false)
+  const exemption = franchise ? franchiseReason : text('exemption', 300, false)
+  // The mentions are required; a request without the field at all (a form from before they existed, a script)
+  // gets the default wording, a field emptied on the page is refused.
+  const mention = (name: MentionField) => (values[name] === undefined ? mentionDefaults[name] : text(name, MENTION_MAX))
+  const notes: Note[] = []
+  for (const [name, subject] of Object.entries(noteFields) as [keyof typeof noteFields, NoteSubject][]) {
+    const content = name === 'note' ? text(name, NOTE_MAX, false) : mention(name)
+    if (content !== null) notes.push({ subject, text: content })
+  }
 
   const lines: (InvoiceLine & { cents: bigint })[] = []
   for (let n = 1; n <= maxLines; n++) {
@@ -258,7 +307,7 @@ export function parseSaisie(values: Values, context: { structures: readonly stri
     const description = text(f('desc'), 200)
     const unit = v(f('unit')) || 'C62'
     if (!(unitCodes as readonly string[]).includes(unit)) fault(f('unit'), { code: 'choice' })
-    const rate = v(f('rate')) || '20'
+    const rate = franchise ? '0' : v(f('rate')) || '20'
     if (!(rates as readonly string[]).includes(rate)) fault(f('rate'), { code: 'choice' })
     let quantity: bigint | null = null
     if (!v(f('qty'))) fault(f('qty'), { code: 'required' })
@@ -289,19 +338,22 @@ export function parseSaisie(values: Values, context: { structures: readonly stri
   const anyLine = Array.from({ length: maxLines }, (_, i) => i + 1).some((n) => !lineIsEmpty(values, n))
   if (!anyLine) fault(lineField(1, 'desc'), { code: 'noLines' })
   // BR-E-10: an exempt breakdown gives its reason.
-  const exempt = Array.from({ length: maxLines }, (_, i) => i + 1).some((n) => !lineIsEmpty(values, n) && v(lineField(n, 'rate')) === '0')
+  const exempt = franchise || Array.from({ length: maxLines }, (_, i) => i + 1).some((n) => !lineIsEmpty(values, n) && v(lineField(n, 'rate')) === '0')
   if (exempt && exemption === null) fault('exemption', { code: 'exemptionRequired' })
 
-  const computed = computeVat(lines.map((l) => ({ amount: l.cents, rate: l.rate })), exempt ? exemption : null)
+  const computed = computeVat(lines.map((l) => ({ amount: l.cents, rate: l.rate })), exempt ? exemption : null, franchise ? franchiseCode : null)
   if (Object.keys(faults).length === 0 && computed.taxBasisCents <= 0n) fault(lineField(1, 'qty'), { code: 'totalNotPositive' })
   if (Object.keys(faults).length > 0) return { ok: false, faults }
   return {
     ok: true, output: output as Output,
     invoice: {
       typeCode: typeCode as TypeCode, number: number!, issueDate: issueDate!, dueDate, paymentTerms: terms, precedingInvoice: preceding, currency: 'EUR',
-      seller: { siret: structure, name: sellerName!, addressLine: sellerLine!, postcode: sellerPostcode!, city: sellerCity!, country: 'FR', vatId: sellerVat, iban },
+      seller: {
+        siret: structure, name: sellerName!, addressLine: sellerLine!, postcode: sellerPostcode!, city: sellerCity!, country: 'FR', iban,
+        vatId: sellerVat, taxRegistration: franchise ? structure.slice(0, 9) : null,
+      },
       buyer: { siret: buyerSiret, name: buyerName!, serviceCode, commitment },
-      exemptionReason: exempt ? exemption : null,
+      franchise, exemptionReason: exempt ? exemption : null, notes,
       lines: lines.map(({ cents: _, ...line }) => line), vat: computed.vat, totals: computed.totals,
     },
   }
@@ -339,6 +391,8 @@ const opt = (cond: unknown, text: () => string) => (cond ? text() : '')
  * The invoice in CII D16B, elements in the XSD's order, for the EN 16931 profile. The seller and the buyer are
  * named by SIRET (scheme 0009) as legal registration identifier (BT-30, BT-47) and electronic address (BT-34,
  * BT-49): the hub routes on the buyer's, and checks the seller's against the structures its partner sends for.
+ * (The French reform's rules, BR-FR-10, want the SIREN under scheme 0002 in BT-30; Chorus Pro, the hub's routing
+ * and its fr-b2g rules take the SIRET under 0009, ISO 6523's "SIRET-CODE", as here.)
  */
 export function buildCii(inv: Invoice): string {
   const { seller, buyer } = inv
@@ -375,7 +429,8 @@ export function buildCii(inv: Invoice): string {
         <ram:TypeCode>VAT</ram:TypeCode>${opt(g.exemptionReason, () => `
         <ram:ExemptionReason>${x(g.exemptionReason!)}</ram:ExemptionReason>`)}
         <ram:BasisAmount>${g.basis}</ram:BasisAmount>
-        <ram:CategoryCode>${g.category}</ram:CategoryCode>
+        <ram:CategoryCode>${g.category}</ram:CategoryCode>${opt(g.exemptionCode, () => `
+        <ram:ExemptionReasonCode>${x(g.exemptionCode!)}</ram:ExemptionReasonCode>`)}
         <ram:RateApplicablePercent>${g.rate}</ram:RateApplicablePercent>
       </ram:ApplicableTradeTax>`
   return `<?xml version="1.0" encoding="UTF-8"?>
@@ -392,7 +447,11 @@ export function buildCii(inv: Invoice): string {
     <ram:TypeCode>${inv.typeCode}</ram:TypeCode>
     <ram:IssueDateTime>
       ${date102(inv.issueDate)}
-    </ram:IssueDateTime>
+    </ram:IssueDateTime>${inv.notes.map((n) => `
+    <ram:IncludedNote>
+      <ram:Content>${x(n.text)}</ram:Content>
+      <ram:SubjectCode>${n.subject}</ram:SubjectCode>
+    </ram:IncludedNote>`).join('')}
   </rsm:ExchangedDocument>
   <rsm:SupplyChainTradeTransaction>${inv.lines.map(line).join('')}
     <ram:ApplicableHeaderTradeAgreement>${opt(buyer.serviceCode, () => `
@@ -410,10 +469,13 @@ export function buildCii(inv: Invoice): string {
         </ram:PostalTradeAddress>
         <ram:URIUniversalCommunication>
           <ram:URIID schemeID="0009">${seller.siret}</ram:URIID>
-        </ram:URIUniversalCommunication>
+        </ram:URIUniversalCommunication>${opt(seller.vatId, () => `
         <ram:SpecifiedTaxRegistration>
-          <ram:ID schemeID="VA">${x(seller.vatId)}</ram:ID>
-        </ram:SpecifiedTaxRegistration>
+          <ram:ID schemeID="VA">${x(seller.vatId!)}</ram:ID>
+        </ram:SpecifiedTaxRegistration>`)}${opt(seller.taxRegistration, () => `
+        <ram:SpecifiedTaxRegistration>
+          <ram:ID schemeID="FC">${seller.taxRegistration}</ram:ID>
+        </ram:SpecifiedTaxRegistration>`)}
       </ram:SellerTradeParty>
       <ram:BuyerTradeParty>
         <ram:Name>${x(buyer.name)}</ram:Name>
