@@ -2,16 +2,19 @@
 // that makes the forwarder fail on one recipient's jobs) replayed one and several at a time, an undecodable message's
 // letter refused with its reason; failed deliveries (a recipient answering 503, FACTEUR_DELIVERY_ATTEMPTS=3 in the
 // test hub) retried once it is fixed; a directory import through the page with its progress and its refused lines;
-// a partner's key issued, revoked (then 401 from the API) and rotated; the health page's charts and tables against
-// PostgreSQL; every action in portal_events with the operator as actor; 403 for a person who is not an operator;
-// axe on every operator page in both languages, and screenshots.
+// a partner's key issued, revoked (then 401 from the API) and rotated; a partner registered from the page (its first
+// key then works against the API) and its sellers replaced (the API then lists them); one receipt's delivery retried
+// alone while the document's other failed receipt stays failed; the bulk replays asked to confirm first, with their
+// count, and done only once confirmed; the health page's charts and tables against PostgreSQL; every action in
+// portal_events with the operator as actor; 403 for a person who is not an operator; axe on every operator page in
+// both languages, and screenshots.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { readdir } from 'node:fs/promises'
 import { randomUUID } from 'node:crypto'
 import type { Browser, Page } from 'playwright-core'
-import { api, dropFolder, fixture, hub, postDocument, randomSiret, registerParticipant, waitForStatus, withBuyerAddress, withDb } from './helpers.js'
+import { api, dropFolder, fixture, hub, postDocument, randomSiret, registerParticipant, waitForStatus, withBuyerAddress, withDb, withSellerSiret } from './helpers.js'
 import { expectAccessible, launchBrowser, newPage, screenshot } from './browser.js'
 import { newMember, person, setUp, submit, type Person } from './portal-people.js'
 import { connectKafka } from '../services/kit/kafka.js'
@@ -306,6 +309,165 @@ describe('the operator pages, in Chromium', () => {
     expect(JSON.stringify(kinds)).not.toContain(rotated.slice(4))
   })
 
+  test('a partner registered from the page: its first key shown once works against the API; its sellers replaced from its page, as the API lists them', async () => {
+    const siret = randomSiret()
+    const name = `Cabinet Portail ${siret}`
+    await page.goto(url('/portal/admin/partners'))
+    await expectAccessible(page, 'partners with the registration form')
+
+    // Refused (a SIRET whose check digit is wrong): said, the typed values kept, nothing registered.
+    await page.fill('#r-name', name)
+    await page.fill('#r-addresses', `0009:${siret}\n0009:12345678901234`)
+    await submit(page, 'form[data-register]')
+    expect(await page.locator('.notice.error').innerText()).toMatch(/Not registered: .*12345678901234/)
+    expect(await page.inputValue('#r-name')).toBe(name)
+    expect(await page.inputValue('#r-addresses')).toContain('12345678901234')
+    const partnerNamed = () => withDb(async (c) => (await c.query('SELECT id FROM partners WHERE name = $1', [name])).rows[0]?.id as string | undefined)
+    expect(await partnerNamed()).toBeUndefined()
+    await expectAccessible(page, 'partner registration refused')
+
+    // Registered: the partner's page with its first key, shown this once; the key works at once.
+    await page.fill('#r-addresses', `0009:${siret}\n0009:${siret}`)
+    await submit(page, 'form[data-register]')
+    const id = (await partnerNamed())!
+    expect(id).toMatch(/^[0-9a-f-]{36}$/)
+    expect(await page.locator('.notice.ok').first().innerText()).toContain(name)
+    const key = (await page.locator('[data-api-key]').innerText()).trim()
+    const keyId = (await page.locator('[data-api-key]').getAttribute('data-key-id'))!
+    expect(key).toMatch(/^fct_/)
+    expect(await page.locator('[data-addresses]').innerText()).toBe(`0009:${siret}`)
+    await expectAccessible(page, 'partner registered, its first key')
+    const mine = await api('GET', '/v1/documents', { key })
+    expect(mine.status, mine.text).toBe(200)
+    expect((await api('GET', `/v1/partners/${id}/keys`, admin())).json.keys.map((k: any) => [k.id, k.state])).toEqual([[keyId, 'active']])
+    // Its page read again: the key is not there any more.
+    await page.goto(url(`/portal/admin/partners/${id}`))
+    expect(await page.locator('[data-api-key]').count()).toBe(0)
+
+    // Its sellers: replaced as a whole from its page (duplicates and separators tolerated), as the API lists them.
+    const [s1, s2] = [randomSiret(), randomSiret()].sort()
+    await page.fill('#p-sellers', `0009:${s2}\n0009:${s1}, 0009:${s2}`)
+    await submit(page, 'form[data-sellers-form]')
+    expect(await page.locator('.notice.ok').innerText()).toMatch(/Sellers replaced: 2 bound now/)
+    expect((await api('GET', `/v1/partners/${id}/sellers`, admin())).json).toEqual({ partnerId: id, addresses: [`0009:${siret}`], sellers: [`0009:${s1}`, `0009:${s2}`] })
+    expect(await page.inputValue('#p-sellers')).toBe(`0009:${s1}\n0009:${s2}`)
+    await expectAccessible(page, 'partner with its sellers replaced')
+    // A wrong one refuses the whole list: the API still lists the two.
+    await page.fill('#p-sellers', `0009:${s1}\n0009:12345678901234`)
+    await submit(page, 'form[data-sellers-form]')
+    expect(await page.locator('.notice.error').innerText()).toMatch(/Sellers not changed: .*12345678901234/)
+    expect((await api('GET', `/v1/partners/${id}/sellers`, admin())).json.sellers).toEqual([`0009:${s1}`, `0009:${s2}`])
+    // Emptied: no seller bound any more.
+    await page.fill('#p-sellers', '')
+    await submit(page, 'form[data-sellers-form]')
+    expect((await api('GET', `/v1/partners/${id}/sellers`, admin())).json.sellers).toEqual([])
+
+    // On record, the operator as actor: the key's id, never the key.
+    const created = await events('operator.partner.created', operatorId)
+    expect(created.at(-1)).toMatchObject({ outcome: 'ok', detail: { partnerId: id, partner: name, addresses: [`0009:${siret}`], keyId } })
+    expect(JSON.stringify(created)).not.toContain(key.slice(4))
+    const sellers = await events('operator.partner.sellers', operatorId)
+    expect(sellers.filter((e) => e.detail.partnerId === id).map((e) => [e.detail.before, e.detail.sellers]))
+      .toEqual([[[], [`0009:${s1}`, `0009:${s2}`]], [[`0009:${s1}`, `0009:${s2}`], []]])
+  })
+
+  test('one delivery job retried alone: the document\'s other failed receipt stays failed; the bulk retry is confirmed first', async () => {
+    // A supplier whose receipts go to a recipient answering 503; its invoice delivered to a buyer who approves it:
+    // two receipts (MISE_A_DISPOSITION, APPROUVEE) whose jobs both fail, for one document.
+    const recipient = await flakyRecipient()
+    try {
+      const [supplierSiret, buyerSiret] = [randomSiret(), randomSiret()]
+      expect((await registerParticipant(`0009:${supplierSiret}`, recipient.endpoint, 'Fournisseur')).status).toBeLessThan(300)
+      const inbox = await dropFolder()
+      expect((await registerParticipant(`0009:${buyerSiret}`, inbox.endpoint)).status).toBeLessThan(300)
+      const supplier = await api('POST', '/v1/partners', { ...admin(), body: { name: `Fournisseur Portail ${supplierSiret}`, addresses: [`0009:${supplierSiret}`] } })
+      const buyer = await api('POST', '/v1/partners', { ...admin(), body: { name: `Acheteur Portail ${buyerSiret}`, addresses: [`0009:${buyerSiret}`] } })
+      expect([supplier.status, buyer.status]).toEqual([201, 201])
+      const posted = await postDocument(withSellerSiret(withBuyerAddress(await fixture('ubl-invoice.xml'), FIXTURE_BUYER, buyerSiret), supplierSiret), { key: supplier.json.apiKey })
+      expect(posted.status, posted.text).toBe(202)
+      const doc = posted.json.id as string
+      expect((await waitForStatus(doc, ['MISE_A_DISPOSITION', 'A_RECYCLER', 'REJETEE'], 60_000, supplier.json.apiKey)).status).toBe('MISE_A_DISPOSITION')
+      expect((await api('POST', `/v1/documents/${doc}/status`, { key: buyer.json.apiKey, body: { status: 'APPROUVEE' } })).status).toBe(200)
+      const jobsOf = async () => (await api('GET', `/v1/admin/deliveries?documentId=${doc}`, admin())).json.deliveries as any[]
+      const failedReceipts = async () => (await jobsOf()).filter((j) => j.kind === 'receipt' && j.state === 'failed').length
+      await expect.poll(failedReceipts, { timeout: 90_000, interval: 500 }).toBe(2)
+      const [first, second] = (await jobsOf()).filter((j) => j.kind === 'receipt').sort((x, y) => x.receiptSequence - y.receiptSequence)
+
+      // The first receipt's own button, once the recipient is fixed: that job alone.
+      recipient.state.fixed = true
+      await page.goto(url(`/portal/admin/deliveries?document=${doc}`))
+      await expectAccessible(page, 'failed receipts of a document')
+      expect(await page.locator('tr[data-job]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-job')).sort())).toEqual([first.id, second.id].sort())
+      await Promise.all([page.waitForURL(/done=/), page.locator(`tr[data-job="${first.id}"] button[name=one]`).click()])
+      expect(await page.locator('[data-outcome] [data-retried-id]').evaluateAll((li) => li.map((x) => x.getAttribute('data-retried-id')))).toEqual([first.id])
+      await expect.poll(async () => (await jobsOf()).find((j) => j.id === first.id).state, { timeout: 60_000 }).toBe('delivered')
+      const after = await jobsOf()
+      expect(after.find((j) => j.id === first.id)).toMatchObject({ state: 'delivered', generation: 2, retriedBy: "operator 'Octave' (portal)" })
+      expect(after.find((j) => j.id === second.id)).toMatchObject({ state: 'failed', generation: 1, retriedBy: null })
+      expect(after.find((j) => j.kind === 'document')).toMatchObject({ state: 'delivered', generation: 1 })
+      const retried = await events('operator.deliveries.retry', operatorId)
+      expect(retried.at(-1)!.detail.selectors).toEqual([{ id: first.id }])
+
+      // Every failed delivery: first a page saying how many there are now, and nothing done.
+      await page.goto(url('/portal/admin/deliveries'))
+      await Promise.all([page.waitForLoadState('load'), page.locator('button[name=action][value=all]').click()])
+      const failedNow = await withDb(async (c) => (await c.query(`SELECT count(*)::int AS n FROM delivery_jobs WHERE topic_prefix = $1 AND state = 'failed'`, [hub().topicPrefix])).rows[0].n)
+      expect(failedNow).toBeGreaterThanOrEqual(1)
+      expect(await page.locator('h1').innerText()).toBe('Retry every failed delivery?')
+      expect(Number(await page.locator('[data-confirm]').getAttribute('data-confirm'))).toBe(failedNow)
+      expect(await page.locator('#confirm-h').innerText()).toContain(`${failedNow} failed delivery job`)
+      await expectAccessible(page, 'retry every failed delivery: the confirmation')
+      for (const size of ['desktop', 'phone'] as const) await screenshot(page, 'portal-admin-confirm-retry', size)
+      await page.setViewportSize({ width: 1280, height: 800 })
+      expect((await jobsOf()).find((j) => j.id === second.id)).toMatchObject({ state: 'failed', generation: 1 })
+      expect(await events('operator.deliveries.retry', operatorId)).toHaveLength(retried.length)
+
+      // Confirmed: done, the second receipt with the others.
+      await Promise.all([page.waitForURL(/done=/), page.locator('button[data-confirm-button]').click()])
+      expect(await page.locator(`[data-outcome] [data-retried-id="${second.id}"]`).count()).toBe(1)
+      await expect.poll(async () => (await jobsOf()).find((j) => j.id === second.id).state, { timeout: 60_000 }).toBe('delivered')
+      const confirmed = await events('operator.deliveries.retry', operatorId)
+      expect(confirmed).toHaveLength(retried.length + 1)
+      expect(confirmed.at(-1)!.detail.selectors).toEqual([{ all: true }])
+    } finally {
+      recipient.server.close()
+    }
+  })
+
+  test('every dead letter never replayed: a confirmation with the count first, nothing replayed until confirmed', async () => {
+    const pending = () => withDb(async (c) => (await c.query<{ id: string; replayable: boolean }>(
+      `SELECT id, event IS NOT NULL AS replayable FROM dead_letters WHERE topic LIKE $1 AND replayed_at IS NULL`, [`${hub().topicPrefix}.%`])).rows)
+    const before = await pending()
+    // The undecodable letter of the first test is still there, never replayed (it cannot be).
+    expect(before.some((l) => !l.replayable)).toBe(true)
+    const recorded = (await events('operator.dlq.replay', operatorId)).length
+
+    await page.goto(url('/portal/admin/dead-letters'))
+    await Promise.all([page.waitForLoadState('load'), page.locator('button[name=action][value=all]').click()])
+    expect(await page.locator('h1').innerText()).toBe('Replay every letter never replayed?')
+    expect(Number(await page.locator('[data-confirm]').getAttribute('data-confirm'))).toBe(before.length)
+    expect(await page.locator('#confirm-h').innerText()).toContain(`${before.filter((l) => !l.replayable).length} of them cannot be`)
+    await expectAccessible(page, 'replay every dead letter: the confirmation')
+    expect((await pending()).map((l) => l.id).sort()).toEqual(before.map((l) => l.id).sort())
+    expect(await events('operator.dlq.replay', operatorId)).toHaveLength(recorded)
+    // Cancelled: back to the list, still nothing done.
+    await Promise.all([page.waitForURL(/\/dead-letters(\?|$)/), page.locator('main a.button.secondary').click()])
+    expect(await events('operator.dlq.replay', operatorId)).toHaveLength(recorded)
+
+    // In French, then confirmed: the undecodable letter reported as not replayed.
+    await page.goto(url('/portal/lang/fr?back=/portal/admin/dead-letters'))
+    await Promise.all([page.waitForLoadState('load'), page.locator('button[name=action][value=all]').click()])
+    expect(await page.locator('h1').innerText()).toBe('Relancer toutes les lettres jamais relancées ?')
+    await expectAccessible(page, 'replay every dead letter: the confirmation (fr)')
+    await Promise.all([page.waitForURL(/done=/), page.locator('button[data-confirm-button]').click()])
+    const done = await events('operator.dlq.replay', operatorId)
+    expect(done).toHaveLength(recorded + 1)
+    expect(done.at(-1)!.detail.selectors).toEqual([{ all: true }])
+    expect(done.at(-1)!.detail.replayed.length + done.at(-1)!.detail.skipped.length).toBeGreaterThanOrEqual(before.length)
+    expect(await page.locator('[data-outcome] [data-skipped-id]').count()).toBeGreaterThanOrEqual(1)
+    await page.goto(url('/portal/lang/en?back=/portal/admin/dead-letters'))
+  })
+
   test('the health page: the readiness checks of /readyz, and charts whose bars and tables agree with PostgreSQL', async () => {
     // Something to draw: one document delivered, one rejected.
     const inbox = await dropFolder()
@@ -389,6 +551,8 @@ describe('the operator pages, in Chromium', () => {
       ['/portal/admin/deliveries/retry', { action: 'all' }],
       [`/portal/admin/partners/${partner.id}/keys`, { mode: 'issue' }],
       [`/portal/admin/partners/${partner.id}/keys/${keyId}/revoke`, {}],
+      ['/portal/admin/partners', { name: `Intrus ${partner.siret}`, addresses: `0009:${randomSiret()}` }],
+      [`/portal/admin/partners/${partner.id}/sellers`, { sellers: '' }],
     ]
     for (const [path, form] of posts) {
       const answer = await clerkPage.request.post(url(path), { form: { _csrf: token, ...form }, headers: { origin: hub().url } })
@@ -397,6 +561,8 @@ describe('the operator pages, in Chromium', () => {
     const upload = await clerkPage.request.post(url('/portal/admin/directory/import'), { data: `{"siret": "${randomSiret()}", "name": "Intrus"}\n`, headers: { 'content-type': 'application/x-ndjson', 'x-csrf-token': token, origin: hub().url } })
     expect(upload.status()).toBe(403)
     expect((await api('GET', `/v1/partners/${partner.id}/keys`, admin())).json.keys.length).toBe(keysBefore)
+    expect((await api('GET', `/v1/partners/${partner.id}/sellers`, admin())).json.sellers).toEqual([`0009:${partner.siret}`])
+    expect(await withDb(async (c) => (await c.query('SELECT count(*)::int AS n FROM partners WHERE name = $1', [`Intrus ${partner.siret}`])).rows[0].n)).toBe(0)
     expect(await withDb(async (c) => (await c.query(`SELECT count(*)::int AS n FROM portal_events WHERE kind LIKE 'operator.%' AND actor_id = (SELECT id FROM people WHERE email = $1)`, [clerk.email])).rows[0].n)).toBe(0)
     // No operator item in the clerk's menu; signed out, the pages send to the sign-in page.
     expect(await clerkPage.locator('nav a[href="/portal/admin"]').count()).toBe(0)

@@ -524,12 +524,12 @@ export const openapi = {
     '/v1/admin/deliveries/retry': {
       post: {
         operationId: 'retryDeliveries', tags: ['replay'], 'x-facteur-key': 'admin', summary: 'Retry failed deliveries once the endpoint is fixed',
-        description: 'Re-arms each selected failed job: a new round of attempts from zero, due now, with the same `X-Facteur-Document-Id` and `Idempotency-Key`. The document goes ECHEC_DISTRIBUTION → RELANCEE (who retried) → MISE_A_DISPOSITION, or ECHEC_DISTRIBUTION again. A document whose failure is not yet in its history is skipped (retry a moment later). Exactly one selector: `documentId`, `endpoint` or `"all": true`. `npx facteur deliveries retry` does the same.',
+        description: 'Re-arms each selected failed job: a new round of attempts from zero, due now, with the same `X-Facteur-Document-Id` and `Idempotency-Key`. The document goes ECHEC_DISTRIBUTION → RELANCEE (who retried) → MISE_A_DISPOSITION, or ECHEC_DISTRIBUTION again. A document whose failure is not yet in its history is skipped (retry a moment later). Exactly one selector: `id` (one job, as listed), `documentId` (its failed jobs), `endpoint` or `"all": true`. `npx facteur deliveries retry` does the same.',
         requestBody: {
           required: true,
           content: {
             'application/json': {
-              schema: { type: 'object', minProperties: 1, maxProperties: 1, properties: { documentId: { type: 'string', format: 'uuid' }, endpoint: { type: 'string' }, all: { const: true } } },
+              schema: { type: 'object', minProperties: 1, maxProperties: 1, properties: { id: { type: 'string', pattern: '^\\d{1,18}$' }, documentId: { type: 'string', format: 'uuid' }, endpoint: { type: 'string' }, all: { const: true } } },
               example: { endpoint: 'https://ap.example.org/inbox' },
             },
           },

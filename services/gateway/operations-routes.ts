@@ -5,7 +5,7 @@ import type { Db } from '../kit/db.js'
 import type { Logger } from '../kit/log.js'
 import { problem, type Problem } from '../kit/problem.js'
 import {
-  listDeadLetters, listDeliveries, replayDeadLetters, resolveTopic, retryDeliveries, type DeadLetterSelector, type DeliverySelector,
+  listDeadLetters, listDeliveries, parseDeliverySelector, replayDeadLetters, resolveTopic, retryDeliveries, type DeadLetterSelector,
 } from './operations.js'
 
 type Helpers = { db: Db; log: Logger; topicPrefix: string; admin: RequestHandler; send: (res: Response, p: Problem) => void }
@@ -40,14 +40,8 @@ export function parseDeadLetterSelector(body: unknown, prefix: string): Parsed<D
   return b.all === true ? { ok: true, value: { all: true } } : { ok: false, message: '`all` must be true' }
 }
 
-export function parseDeliverySelector(body: unknown): Parsed<DeliverySelector> {
-  const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>
-  const given = ['documentId', 'endpoint', 'all'].filter((k) => b[k] !== undefined)
-  if (given.length !== 1) return { ok: false, message: 'give exactly one of `documentId`, `endpoint` or `"all": true`' }
-  if (b.documentId !== undefined) return typeof b.documentId === 'string' && UUID.test(b.documentId) ? { ok: true, value: { documentId: b.documentId } } : { ok: false, message: '`documentId` is a document id (UUID)' }
-  if (b.endpoint !== undefined) return typeof b.endpoint === 'string' && b.endpoint.length > 0 ? { ok: true, value: { endpoint: b.endpoint } } : { ok: false, message: '`endpoint` is the endpoint as listed (GET /v1/admin/deliveries)' }
-  return b.all === true ? { ok: true, value: { all: true } } : { ok: false, message: '`all` must be true' }
-}
+// One parser for the admin API, the CLI and the portal (a job by `id`, a document's, an endpoint's, or all).
+export { parseDeliverySelector }
 
 /** Who replayed, for the history: the admin principal's name. */
 const operatorOf = (req: Request) => `admin '${(req as Request & { principal?: { name?: string } }).principal?.name ?? 'admin'}'`

@@ -16,7 +16,24 @@ import { replayedFrom, statuses, type Status } from '../../schemas/lifecycle.js'
 
 /** Which dead letters or jobs an operation concerns; exactly one selector (`all` must be said). */
 export type DeadLetterSelector = { id: string } | { topic: string } | { documentId: string } | { all: true }
-export type DeliverySelector = { documentId: string } | { endpoint: string } | { all: true }
+export type DeliverySelector = { id: string } | { documentId: string } | { endpoint: string } | { all: true }
+
+type Parsed<T> = { ok: true; value: T } | { ok: false; message: string }
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/**
+ * Exactly one of `id` (one job, e.g. a document's receipt without the document), `documentId` (every failed job of
+ * the document: itself and its receipts), `endpoint` or `all: true`: a retry of everything is never implied.
+ */
+export function parseDeliverySelector(body: unknown): Parsed<DeliverySelector> {
+  const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>
+  const given = ['id', 'documentId', 'endpoint', 'all'].filter((k) => b[k] !== undefined)
+  if (given.length !== 1) return { ok: false, message: 'give exactly one of `id`, `documentId`, `endpoint` or `"all": true`' }
+  if (b.id !== undefined) return (typeof b.id === 'string' || typeof b.id === 'number') && /^\d{1,18}$/.test(String(b.id)) ? { ok: true, value: { id: String(b.id) } } : { ok: false, message: '`id` is a delivery job id (digits)' }
+  if (b.documentId !== undefined) return typeof b.documentId === 'string' && UUID.test(b.documentId) ? { ok: true, value: { documentId: b.documentId } } : { ok: false, message: '`documentId` is a document id (UUID)' }
+  if (b.endpoint !== undefined) return typeof b.endpoint === 'string' && b.endpoint.length > 0 ? { ok: true, value: { endpoint: b.endpoint } } : { ok: false, message: '`endpoint` is the endpoint as listed (GET /v1/admin/deliveries)' }
+  return b.all === true ? { ok: true, value: { all: true } } : { ok: false, message: '`all` must be true' }
+}
 
 export type Skipped = { id: string; documentId: string | null; reason: string }
 
@@ -56,17 +73,26 @@ export async function listDeadLetters(db: Db, prefix: string, filter: { topic?: 
 }
 
 /**
+ * The dead letters `selector` concerns now (what a replay would take), with whether each can be replayed: by id, the
+ * letter even if it was replayed before; by topic, document or all, the letters never replayed.
+ */
+export async function deadLettersSelected(db: Db, prefix: string, selector: DeadLetterSelector): Promise<{ id: string; replayable: boolean }[]> {
+  const { rows } = await db.query<{ id: string; replayable: boolean }>(
+    `SELECT id, event IS NOT NULL AS replayable FROM dead_letters WHERE topic = ANY($1) AND (
+        ($2::bigint IS NOT NULL AND id = $2) OR
+        ($2::bigint IS NULL AND replayed_at IS NULL AND ($3::text IS NULL OR topic = $3) AND ($4::text IS NULL OR document_id = $4))
+      ) ORDER BY id`,
+    [ownTopics(prefix), 'id' in selector ? selector.id : null, 'topic' in selector ? selector.topic : null, 'documentId' in selector ? selector.documentId : null])
+  return rows.map((r) => ({ id: String(r.id), replayable: r.replayable }))
+}
+
+/**
  * Replays the selected dead letters, one transaction each: the original event back on its topic (outbox), the
  * letter marked replayed by `by`, and RELANCEE on the document when it is stuck. By id, a letter is replayed
  * even if it was before (the cause was fixed again); by topic, document or all, only the letters never replayed.
  */
 export async function replayDeadLetters(db: Db, prefix: string, selector: DeadLetterSelector, by: string): Promise<{ replayed: { id: string; topic: string; documentId: string | null }[]; skipped: Skipped[] }> {
-  const { rows } = await db.query<{ id: string }>(
-    `SELECT id FROM dead_letters WHERE topic = ANY($1) AND (
-        ($2::bigint IS NOT NULL AND id = $2) OR
-        ($2::bigint IS NULL AND replayed_at IS NULL AND ($3::text IS NULL OR topic = $3) AND ($4::text IS NULL OR document_id = $4))
-      ) ORDER BY id`,
-    [ownTopics(prefix), 'id' in selector ? selector.id : null, 'topic' in selector ? selector.topic : null, 'documentId' in selector ? selector.documentId : null])
+  const rows = await deadLettersSelected(db, prefix, selector)
   const replayed: { id: string; topic: string; documentId: string | null }[] = []
   const skipped: Skipped[] = []
   for (const { id } of rows) {
@@ -111,14 +137,26 @@ export async function listDeliveries(db: Db, prefix: string, filter: { state?: s
 }
 
 /**
+ * The delivery jobs `selector` concerns now (what a retry would take): the failed ones; by id, the job whatever its
+ * state, so that a job no longer failed is reported as skipped, with its state, rather than silently left alone.
+ */
+export async function deliveriesSelected(db: Db, prefix: string, selector: DeliverySelector): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(
+    `SELECT id FROM delivery_jobs WHERE topic_prefix = $1 AND (
+        ($2::bigint IS NOT NULL AND id = $2) OR
+        ($2::bigint IS NULL AND state = 'failed' AND ($3::uuid IS NULL OR document_id = $3) AND ($4::text IS NULL OR endpoint = $4))
+      ) ORDER BY id`,
+    [prefix, 'id' in selector ? selector.id : null, 'documentId' in selector ? selector.documentId : null, 'endpoint' in selector ? selector.endpoint : null])
+  return rows.map((r) => String(r.id))
+}
+
+/**
  * Re-arms the selected failed delivery jobs, one transaction each, and records RELANCEE on each document.
  * A document job is retried only once its failure is in its history (ECHEC_DISTRIBUTION): before that, the
  * late failure event would land after the retry and leave the document there whatever the retry gives.
  */
 export async function retryDeliveries(db: Db, prefix: string, selector: DeliverySelector, by: string): Promise<{ retried: { id: string; documentId: string; kind: string; generation: number }[]; skipped: Skipped[] }> {
-  const { rows } = await db.query<{ id: string }>(
-    `SELECT id FROM delivery_jobs WHERE topic_prefix = $1 AND state = 'failed' AND ($2::uuid IS NULL OR document_id = $2) AND ($3::text IS NULL OR endpoint = $3) ORDER BY id`,
-    [prefix, 'documentId' in selector ? selector.documentId : null, 'endpoint' in selector ? selector.endpoint : null])
+  const rows = (await deliveriesSelected(db, prefix, selector)).map((id) => ({ id }))
   const retried: { id: string; documentId: string; kind: string; generation: number }[] = []
   const skipped: Skipped[] = []
   for (const { id } of rows) {

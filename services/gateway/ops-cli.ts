@@ -19,7 +19,7 @@ list     the dead letters of every stage, newest first (--pending: those never r
 replay   puts the original message back on its topic, for the consumer that failed on it; by --id even if it
          was replayed before, otherwise only the letters never replayed. <topic>: document.validated, …`,
   deliveries: `usage: facteur deliveries list [--state pending|delivered|failed] [--document <id>] [--endpoint <url>] [--limit <n>] [--json]
-       facteur deliveries retry (--document <id> | --endpoint <url> | --all)
+       facteur deliveries retry (--id <n> | --document <id> | --endpoint <url> | --all)
 
 list     delivery jobs, newest first, with their endpoint, attempts and last error
 retry    re-arms failed deliveries (attempts from zero, the same document id and Idempotency-Key); each document
@@ -79,7 +79,7 @@ export async function runOps(command: 'dlq' | 'deliveries', argv: string[]): Pro
       out(values.json ? rows.map((r) => JSON.stringify(r)) : [...rows.map(deliveryLine), `${rows.length} delivery job(s)`])
       return 0
     }
-    const selector = parseDeliverySelector({ documentId: values.document, endpoint: values.endpoint, all: values.all })
+    const selector = parseDeliverySelector({ id: values.id, documentId: values.document, endpoint: values.endpoint, all: values.all })
     if (!selector.ok) return fail(selector.message.replaceAll('`documentId`', '--document').replaceAll('`', '--').replace('"all": true', 'all'))
     const result = await retryDeliveries(db, config.topicPrefix, selector.value, by)
     out(values.json ? [JSON.stringify(result)] : [...result.retried.map((r) => `  retried ${r.id}  ${r.kind}  ${r.documentId}  round ${r.generation}`), ...skippedLines(result.skipped), `${result.retried.length} retried, ${result.skipped.length} skipped`])

@@ -36,6 +36,24 @@ export async function bindings(db: Db, partnerId: string) {
   return { partnerId, addresses, sellers }
 }
 
+/**
+ * Replaces the sellers partner `id` is bound to with those of `body` (`{"sellers": [...]}`, parseSellers): the admin
+ * API's PUT /v1/partners/{id}/sellers and the operator's page. The bindings after, or the problem to answer.
+ */
+export async function setSellers(db: Db, log: Logger, id: string, body: unknown): Promise<{ ok: true; value: Awaited<ReturnType<typeof bindings>> } | { ok: false; problem: Problem }> {
+  const partner = await findPrincipal(db, id)
+  if (!partner) return { ok: false, problem: problem('NOT_FOUND', `no partner ${id}`) }
+  if (partner.role !== 'partner') return { ok: false, problem: problem('INVALID_REQUEST', 'the admin sends no documents; bind sellers to a partner') }
+  const sellers = parseSellers(body)
+  if (!sellers.ok) return { ok: false, problem: problem('INVALID_REQUEST', sellers.message) }
+  await inTransaction(db, async (tx) => {
+    await tx.query('DELETE FROM partner_sellers WHERE partner_id = $1', [partner.id])
+    if (sellers.value.length > 0) await tx.query('INSERT INTO partner_sellers (partner_id, seller) SELECT $1, unnest($2::text[])', [partner.id, sellers.value])
+  })
+  log.info({ partnerId: partner.id, sellers: sellers.value.length }, 'partner sellers set')
+  return { ok: true, value: await bindings(db, partner.id) }
+}
+
 export function sellerRoutes(app: Express, { db, log, admin, send }: Helpers) {
   app.get('/v1/partners/:id/sellers', admin, async (req, res) => {
     const id = String(req.params.id)
@@ -45,17 +63,8 @@ export function sellerRoutes(app: Express, { db, log, admin, send }: Helpers) {
   })
 
   app.put('/v1/partners/:id/sellers', admin, express.json({ limit: '1mb' }), async (req, res) => {
-    const id = String(req.params.id)
-    const partner = await findPrincipal(db, id)
-    if (!partner) return send(res, problem('NOT_FOUND', `no partner ${id}`))
-    if (partner.role !== 'partner') return send(res, problem('INVALID_REQUEST', 'the admin sends no documents; bind sellers to a partner'))
-    const sellers = parseSellers(req.body)
-    if (!sellers.ok) return send(res, problem('INVALID_REQUEST', sellers.message))
-    await inTransaction(db, async (tx) => {
-      await tx.query('DELETE FROM partner_sellers WHERE partner_id = $1', [partner.id])
-      if (sellers.value.length > 0) await tx.query('INSERT INTO partner_sellers (partner_id, seller) SELECT $1, unnest($2::text[])', [partner.id, sellers.value])
-    })
-    log.info({ partnerId: partner.id, sellers: sellers.value.length }, 'partner sellers set')
-    res.json(await bindings(db, partner.id))
+    const outcome = await setSellers(db, log, String(req.params.id), req.body)
+    if (!outcome.ok) return send(res, outcome.problem)
+    res.json(outcome.value)
   })
 }

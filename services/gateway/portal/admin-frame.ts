@@ -57,6 +57,7 @@ export function operatorPage(req: Request, res: Response, p: { section: Section;
 }
 
 export type OperatorKind = 'operator.dlq.replay' | 'operator.deliveries.retry' | 'operator.directory.import' | 'operator.key.issued' | 'operator.key.rotated' | 'operator.key.revoked'
+  | 'operator.partner.created' | 'operator.partner.sellers'
 
 /** Records an operator's action (portal_events, actor = the operator); its id, to show the outcome after a redirect. */
 export async function recordAction(db: Db, c: Ctx, kind: OperatorKind, outcome: 'ok' | 'failed', detail: Record<string, unknown>): Promise<string> {

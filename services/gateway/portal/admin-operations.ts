@@ -2,7 +2,9 @@
 // selection, or everything pending), with the functions the admin API and `npx facteur dlq|deliveries` use
 // (gateway/operations.ts; the selectors parsed by operations-routes.ts). Each replay is recorded in
 // portal_events (operator.dlq.replay, operator.deliveries.retry) and logged; the page then shows its outcome
-// from that record (a redirect: reloading the page replays nothing).
+// from that record (a redirect: reloading the page replays nothing). A delivery row's button retries that job
+// alone (a document's receipts are jobs of their own). The bulk actions (every letter never replayed, every failed
+// delivery) first answer a page that says how many there are now and asks to confirm (a form, no script needed).
 import type { Request, Response, Router } from 'express'
 import { html, hidden, type Html } from './html.js'
 import { csrfChecked, ctx, operatorOnly, signedIn, type Ctx } from './context.js'
@@ -12,8 +14,11 @@ import {
 } from './admin-frame.js'
 import type { AdminMessages } from './admin-i18n.js'
 import type { Db } from '../../kit/db.js'
-import { listDeadLetters, listDeliveries, replayDeadLetters, resolveTopic, retryDeliveries, type DeadLetterSelector, type DeliverySelector, type Skipped } from '../operations.js'
-import { parseDeadLetterSelector, parseDeliverySelector } from '../operations-routes.js'
+import {
+  deadLettersSelected, deliveriesSelected, listDeadLetters, listDeliveries, parseDeliverySelector, replayDeadLetters, resolveTopic, retryDeliveries,
+  type DeadLetterSelector, type DeliverySelector, type Skipped,
+} from '../operations.js'
+import { parseDeadLetterSelector } from '../operations-routes.js'
 import { topics } from '../../../schemas/topics.js'
 import { isStatus } from '../../../schemas/lifecycle.js'
 
@@ -39,6 +44,25 @@ function errorText(a: AdminMessages, error: string | null): Html | string {
   const [first, ...rest] = error.split('\n')
   return rest.length === 0 && first!.length <= 300 ? html`<span class="error-text">${first}</span>`
     : html`<span class="error-text">${first!.slice(0, 300)}${first!.length > 300 ? '…' : ''}</span><details><summary>${a.wholeError}</summary><pre class="error-full">${error}</pre></details>`
+}
+
+/**
+ * The page before a bulk action: what it would take now, and a form that does it (the same fields, `confirmed`
+ * added), or only the way back when there is nothing to do.
+ */
+function confirmPage(req: Request, res: Response, p: { section: 'deadLetters' | 'deliveries'; title: string; says: string; count: number; button: string; action: string; keep: Record<string, string> }) {
+  const a = am(req)
+  const back = withQuery(sectionPath[p.section], p.keep)
+  operatorPage(req, res, {
+    section: p.section, title: p.title,
+    body: html`<section aria-labelledby="confirm-h" data-confirm="${p.count}"><h2 id="confirm-h">${p.count > 0 ? p.says : a.nothingToDo}</h2>
+      ${p.count > 0 ? html`<p class="hint">${a.confirmHint}</p>
+      <form method="post" action="${p.action}" class="actions">
+        ${hidden({ _csrf: ctx(req).session!.csrf, ...p.keep, action: 'all', confirmed: 'yes' })}
+        <button type="submit" data-confirm-button>${p.button}</button>
+        <a href="${back}" class="button secondary">${a.cancel}</a>
+      </form>` : html`<p><a href="${back}">${a.cancel}</a></p>`}</section>`,
+  })
 }
 
 function skippedTable(a: AdminMessages, skipped: Skipped[], id: string): Html | string {
@@ -117,6 +141,15 @@ export function operationsRoutes(r: Router, deps: AdminDeps) {
       : field(req, 'action') === 'selected' ? fields(req, 'ids').map((id) => ({ id }))
       : field(req, 'action') === 'all' ? [{ all: true }] : []
     if (chosen.length === 0) return deadLettersPage(req, res, { kind: 'error', text: a.nothingSelected }, 400)
+    const keep = { state: field(req, 'state'), topic: field(req, 'topic'), document: field(req, 'document') }
+    if (field(req, 'action') === 'all' && !field(req, 'one') && field(req, 'confirmed') !== 'yes') {
+      const now = await deadLettersSelected(db, prefix, { all: true })
+      const n = now.length
+      return confirmPage(req, res, {
+        section: 'deadLetters', title: a.confirmReplayTitle, says: a.confirmReplay(n, now.filter((l) => !l.replayable).length), count: n,
+        button: a.confirmReplayButton(n), action: `${sectionPath.deadLetters}/replay`, keep,
+      })
+    }
     const selectors: DeadLetterSelector[] = []
     for (const raw of chosen) {
       const parsed = parseDeadLetterSelector(raw, prefix)
@@ -132,7 +165,7 @@ export function operationsRoutes(r: Router, deps: AdminDeps) {
     }
     const id = await recordAction(db, c, 'operator.dlq.replay', detail.replayed.length === 0 && detail.skipped.length > 0 ? 'failed' : 'ok', detail)
     log.info({ selectors, by, personId: c.person!.id, replayed: detail.replayed.length, skipped: detail.skipped.length, event: id }, 'dead letters replayed in the portal')
-    res.redirect(303, withQuery(sectionPath.deadLetters, { state: field(req, 'state'), topic: field(req, 'topic'), document: field(req, 'document'), done: id }))
+    res.redirect(303, withQuery(sectionPath.deadLetters, { ...keep, done: id }))
   })
 
   // ---- delivery jobs ----
@@ -171,7 +204,7 @@ export function operationsRoutes(r: Router, deps: AdminDeps) {
             <th scope="col"><span class="visually-hidden">${a.select}</span></th><th scope="col">${a.id}</th><th scope="col">${a.document}</th><th scope="col">${a.endpoint}</th>
             <th scope="col">${a.state}</th><th scope="col">${a.lastAnswer}</th><th scope="col">${a.round}</th><th scope="col">${a.finished}</th><th scope="col"><span class="visually-hidden">${a.actions}</span></th></tr></thead>
           <tbody>${jobs.map((j) => html`<tr data-job="${j.id}" data-document="${j.documentId}" data-state="${j.state}">
-            <td>${j.state === 'failed' ? html`<input type="checkbox" name="ids" value="${j.documentId}" id="job-${j.id}"><label for="job-${j.id}" class="visually-hidden">${a.selectJob(j.id)}</label>` : ''}</td>
+            <td>${j.state === 'failed' ? html`<input type="checkbox" name="ids" value="${j.id}" id="job-${j.id}"><label for="job-${j.id}" class="visually-hidden">${a.selectJob(j.id)}</label>` : ''}</td>
             <td>${j.id}<br><span class="hint">${a.kinds[j.kind] ?? j.kind}${j.receiptSequence ? ` #${j.receiptSequence}` : ''}</span></td>
             <td><code>${j.documentId}</code><br>${statusBadge(c, docStatus.get(j.documentId))}</td>
             <td><code>${j.endpoint}</code></td>
@@ -179,7 +212,7 @@ export function operationsRoutes(r: Router, deps: AdminDeps) {
             <td>${errorText(a, j.lastError)}</td>
             <td>${a.roundOf(j.generation, j.attempts)}${j.retriedAt ? html`<br><span class="hint">${a.retriedBy(j.retriedBy ?? '', when(j.retriedAt, c.lang))}</span>` : ''}</td>
             <td>${when(j.finishedAt, c.lang)}</td>
-            <td>${j.state === 'failed' ? html`<button type="submit" name="one" value="${j.documentId}" class="secondary">${a.retry}<span class="visually-hidden"> ${a.jobN(j.id)}</span></button>` : ''}</td></tr>`)}</tbody></table></div>
+            <td>${j.state === 'failed' ? html`<button type="submit" name="one" value="${j.id}" class="secondary">${a.retry}<span class="visually-hidden"> ${a.jobN(j.id)}</span></button>` : ''}</td></tr>`)}</tbody></table></div>
           ${failed.length > 0 ? html`<div class="actions">
             <button type="submit" name="action" value="selected">${a.retrySelected}</button>
             ${endpoint ? html`<button type="submit" name="action" value="endpoint" class="secondary">${a.retryEndpoint}</button>` : ''}
@@ -196,11 +229,21 @@ export function operationsRoutes(r: Router, deps: AdminDeps) {
     const c = ctx(req)
     const a = am(req)
     const action = field(req, 'action')
-    const chosen = field(req, 'one') ? [{ documentId: field(req, 'one') }]
-      : action === 'selected' ? [...new Set(fields(req, 'ids'))].map((documentId) => ({ documentId }))
+    const chosen = field(req, 'one') ? [{ id: field(req, 'one') }]
+      : action === 'selected' ? [...new Set(fields(req, 'ids'))].map((id) => ({ id }))
       : action === 'endpoint' && field(req, 'endpoint') ? [{ endpoint: field(req, 'endpoint') }]
       : action === 'all' ? [{ all: true }] : []
     if (chosen.length === 0) return deliveriesPage(req, res, { kind: 'error', text: a.nothingSelected }, 400)
+    const keep = { state: field(req, 'state'), document: field(req, 'document'), endpoint: field(req, 'endpoint') }
+    if (action === 'all' && !field(req, 'one') && field(req, 'confirmed') !== 'yes') {
+      const now = await deliveriesSelected(db, prefix, { all: true })
+      const documents = now.length === 0 ? 0
+        : (await db.query<{ n: number }>('SELECT count(DISTINCT document_id)::int AS n FROM delivery_jobs WHERE id = ANY($1::bigint[])', [now])).rows[0]!.n
+      return confirmPage(req, res, {
+        section: 'deliveries', title: a.confirmRetryTitle, says: a.confirmRetry(now.length, documents), count: now.length,
+        button: a.confirmRetryButton(now.length), action: `${sectionPath.deliveries}/retry`, keep,
+      })
+    }
     const selectors: DeliverySelector[] = []
     for (const raw of chosen) {
       const parsed = parseDeliverySelector(raw)
@@ -216,6 +259,6 @@ export function operationsRoutes(r: Router, deps: AdminDeps) {
     }
     const id = await recordAction(db, c, 'operator.deliveries.retry', detail.retried.length === 0 && detail.skipped.length > 0 ? 'failed' : 'ok', detail)
     log.info({ selectors, by, personId: c.person!.id, retried: detail.retried.length, skipped: detail.skipped.length, event: id }, 'failed deliveries retried in the portal')
-    res.redirect(303, withQuery(sectionPath.deliveries, { state: field(req, 'state'), document: field(req, 'document'), endpoint: field(req, 'endpoint'), done: id }))
+    res.redirect(303, withQuery(sectionPath.deliveries, { ...keep, done: id }))
   })
 }
