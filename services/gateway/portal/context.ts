@@ -13,6 +13,8 @@ import type { Html } from './html.js'
 export type PortalDeps = { config: Config; db: Db; log: Logger }
 export type Ctx = {
   lang: Lang; t: Messages; session: Session | null; person: Person | null; memberships: Membership[]; address: string | null
+  /** The portal's origin as the browser sees it (publicOrigin). */
+  origin: string
 }
 export type PortalRequest = Request & { portal: Ctx }
 export const ctx = (req: Request) => (req as PortalRequest).portal
@@ -38,6 +40,12 @@ export function securityHeaders(_req: Request, res: Response, next: NextFunction
   next()
 }
 
+/**
+ * The portal's origin as the browser sees it: FACTEUR_PORTAL_URL's behind a TLS front end (where the request
+ * reaching the gateway says http and another host), else the request's own.
+ */
+export const publicOrigin = (req: Request, config: Config) => (config.portalUrl ? new URL(config.portalUrl).origin : `${req.protocol}://${req.get('host')}`)
+
 /** Reads the language and the session; a signed-in session brings its person and structures. */
 export const readContext = ({ config, db }: PortalDeps) => async (req: Request, res: Response, next: NextFunction) => {
   try {
@@ -57,7 +65,7 @@ export const readContext = ({ config, db }: PortalDeps) => async (req: Request, 
       }
     }
     const lang = pickLang(req.get('cookie'), req.get('accept-language'), person?.lang ?? 'fr')
-    ;(req as PortalRequest).portal = { lang, t: messages[lang], session, person, memberships, address: req.socket.remoteAddress ?? null }
+    ;(req as PortalRequest).portal = { lang, t: messages[lang], session, person, memberships, address: req.socket.remoteAddress ?? null, origin: publicOrigin(req, config) }
     next()
   } catch (error) { next(error) }
 }
@@ -122,7 +130,7 @@ export function csrfChecked(req: Request, res: Response, next: NextFunction) {
   const c = ctx(req)
   const origin = req.get('origin')
   const site = req.get('sec-fetch-site')
-  const sameOrigin = (!origin || origin === `${req.protocol}://${req.get('host')}`) && (!site || site === 'same-origin' || site === 'none')
+  const sameOrigin = (!origin || origin === c.origin) && (!site || site === 'same-origin' || site === 'none')
   const token = (req.body as Record<string, unknown> | undefined)?._csrf ?? req.get('x-csrf-token')
   if (sameOrigin && c.session && csrfMatches(c.session, token)) return next()
   res.locals.csrfRefused = true

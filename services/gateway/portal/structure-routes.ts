@@ -20,7 +20,7 @@ const SETUP_HOURS = 72
 export const mayGive = (manager: Role): Role[] => (manager === 'principal' ? [...roles] : manager === 'secondary' ? ['user'] : [])
 
 /** The link shown once to whoever made it. */
-export const setupUrl = (req: Request, tokenValue: string) => `${req.protocol}://${req.get('host')}/portal/setup/${tokenValue}`
+export const setupUrl = (req: Request, tokenValue: string) => `${ctx(req).origin}/portal/setup/${tokenValue}`
 
 /** The person's membership of `siret` as one of its managers (principal or secondary), or null. */
 export const managed = (c: Ctx, siret: string): Membership | null => c.memberships.find((m) => m.siret === siret && m.role !== 'user') ?? null

@@ -57,7 +57,7 @@ export function webauthnRoutes(r: Router, deps: PortalDeps) {
     const c = ctx(req)
     const keys = await keysOf(db, c.person!.id)
     if (keys.length >= maxKeysPerPerson) return refuse(res, 'CONFLICT', wt(req).tooManyKeys(keys.length))
-    const options = await registrationOptions({ rpID: relyingParty(req).rpID, person: c.person!, keys })
+    const options = await registrationOptions({ rpID: relyingParty(ctx(req).origin).rpID, person: c.person!, keys })
     await setPending(db, c.session!, withChallenge(c.session!.pending, 'register', options.challenge))
     res.json(options)
   })
@@ -72,7 +72,7 @@ export function webauthnRoutes(r: Router, deps: PortalDeps) {
     if (!challenge) return refuse(res, 'CONFLICT', t.noChallenge)
     await setPending(db, c.session!, rest)
     const who = { personId: person.id, email: person.email, address: c.address }
-    const verified = await verifyRegistration({ credential: body.value.credential, challenge, ...relyingParty(req) })
+    const verified = await verifyRegistration({ credential: body.value.credential, challenge, ...relyingParty(ctx(req).origin) })
     if (!verified.ok) {
       await record(db, { kind: 'factor.webauthn.added', outcome: 'failed', ...who, detail: { reason: verified.reason } })
       log.info({ personId: person.id, reason: verified.reason }, 'portal: security key refused')
@@ -108,7 +108,7 @@ export function webauthnRoutes(r: Router, deps: PortalDeps) {
     const c = ctx(req)
     const keys = await keysOf(db, c.person!.id)
     if (keys.length === 0) return refuse(res, 'CONFLICT', wt(req).noKeysToUse)
-    const options = await authenticationOptions({ rpID: relyingParty(req).rpID, keys })
+    const options = await authenticationOptions({ rpID: relyingParty(ctx(req).origin).rpID, keys })
     await setPending(db, c.session!, withChallenge(c.session!.pending, 'sign-in', options.challenge))
     res.json(options)
   })
@@ -131,7 +131,7 @@ export function webauthnRoutes(r: Router, deps: PortalDeps) {
     await setPending(db, c.session!, rest)
     const found = await keyOf(db, person.id, body.value.credential.id)
     const verified = found
-      ? await verifyAuthentication({ credential: body.value.credential, challenge, ...relyingParty(req), ...found })
+      ? await verifyAuthentication({ credential: body.value.credential, challenge, ...relyingParty(ctx(req).origin), ...found })
       : { ok: false as const, reason: 'not a key of this person' }
     // The counter moves on in the database too: one answer sent twice at once passes once.
     const used = verified.ok && found !== null && await useKey(db, found.key.id, found.key.counter, verified.value.counter)

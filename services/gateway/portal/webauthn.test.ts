@@ -166,9 +166,9 @@ describe('the pure parts', () => {
     expect(takeChallenge({ webauthn: 'abc' }, 'sign-in').challenge).toBeNull()
   })
 
-  test('the relying party of a request: its host name, and its origin with the port', () => {
-    const req = { protocol: 'http', hostname: 'localhost', get: (_: 'host') => 'localhost:8080' }
-    expect(relyingParty(req)).toEqual({ rpID: 'localhost', origin: 'http://localhost:8080' })
+  test('the relying party of the portal\'s origin: its host name, and the origin with the port', () => {
+    expect(relyingParty('http://localhost:8080')).toEqual({ rpID: 'localhost', origin: 'http://localhost:8080' })
+    expect(relyingParty('https://factures.example.org')).toEqual({ rpID: 'factures.example.org', origin: 'https://factures.example.org' })
     expect(userHandle('00112233-4455-6677-8899-aabbccddeeff')).toEqual(Uint8Array.from(Buffer.from('00112233445566778899aabbccddeeff', 'hex')))
   })
 })

@@ -27,9 +27,8 @@ const timeoutMs = 120_000
 
 // ---- pure parts ----------------------------------------------------------------------------------------------
 
-/** The relying party of a request: its host name (no port) as the RP ID, and its origin as the browser sees it. */
-export const relyingParty = (req: { protocol: string; hostname: string; get(name: 'host'): string | undefined }) =>
-  ({ rpID: req.hostname, origin: `${req.protocol}://${req.get('host') ?? req.hostname}` })
+/** The relying party of the portal's origin as the browser sees it (context.ts publicOrigin): its host name (no port) as the RP ID. */
+export const relyingParty = (origin: string) => ({ rpID: new URL(origin).hostname, origin })
 
 /**
  * A signature counter may be accepted when it moved forward, or when neither side keeps one (both 0: passkeys synced
