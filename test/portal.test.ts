@@ -265,6 +265,10 @@ describe('the portal, in Chromium', () => {
     expect(noToken.status()).toBe(403)
     const wrongToken = await carlPage.request.post(url(`/portal/documents/${deposited.ubl}/status`), { form: { _csrf: token.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')), status: 'EN_LITIGE', reason: 'x' }, headers: { origin: hub().url } })
     expect(wrongToken.status()).toBe(403)
+    // The pages' scripts get the refusal as problem+json.
+    const badUpload = await carlPage.request.post(url(`/portal/deposit?structure=${supplier.siret}`), { data: '<x/>', headers: { 'content-type': 'application/xml', 'x-csrf-token': 'not-the-token', origin: hub().url } })
+    expect(badUpload.status()).toBe(403)
+    expect(badUpload.headers()['content-type']).toMatch(/^application\/problem\+json/)
     const otherOrigin = await carlPage.request.post(url(`/portal/documents/${deposited.ubl}/status`), { form: { _csrf: token, status: 'EN_LITIGE', reason: 'x' }, headers: { origin: 'http://127.0.0.1:1' } })
     expect(otherOrigin.status()).toBe(403)
     // A page of another origin (same host, another port: same site, so the cookie goes along) posts a form that

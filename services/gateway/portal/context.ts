@@ -9,6 +9,7 @@ import { membershipsOf, personById, type Membership, type Person, type SignInLim
 import { messages, pickLang, type Lang, type Messages } from './i18n.js'
 import { page, type Notice, type Viewer } from './layout.js'
 import type { Html } from './html.js'
+import { problem, problemContentType } from '../../kit/problem.js'
 
 export type PortalDeps = { config: Config; db: Db; log: Logger }
 export type Ctx = {
@@ -134,5 +135,10 @@ export function csrfChecked(req: Request, res: Response, next: NextFunction) {
   const token = (req.body as Record<string, unknown> | undefined)?._csrf ?? req.get('x-csrf-token')
   if (sameOrigin && c.session && csrfMatches(c.session, token)) return next()
   res.locals.csrfRefused = true
+  // The pages' scripts (uploads, security keys) read JSON: they get the refusal as problem+json.
+  if (req.get('x-csrf-token') !== undefined || req.is('application/json')) {
+    const p = problem('FORBIDDEN', c.t.csrfRefused)
+    return void res.status(p.status).type(problemContentType).send(JSON.stringify(p))
+  }
   render(req, res, { title: c.t.forbidden, body: [], notice: { kind: 'error', text: c.t.csrfRefused }, status: 403 })
 }
