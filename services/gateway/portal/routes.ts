@@ -1,11 +1,14 @@
 // The portal (issue 14): the hub for people, in a browser, at /portal. Server-rendered pages (plain functions
-// returning HTML, escaped by construction: html.ts) over the same tables and rules as the API, one small script
-// for uploads, one stylesheet, all served here under a strict Content-Security-Policy. Why no front-end framework:
+// returning HTML, escaped by construction: html.ts) over the same tables and rules as the API, small scripts for
+// what HTML cannot do alone (upload progress, security keys), one stylesheet, all served here under a strict
+// Content-Security-Policy. Why no front-end framework:
 // every page is a list, a form or a document, which HTML does by itself; no build step, nothing to keep in step
 // between a client and the API, and the pages work with the keyboard and screen readers as HTML does.
 // The path of a request: security headers → session and language (context.ts) → the page's checks (signed in,
-// CSRF) → the page. Sign-in: auth-routes.ts; documents: document-routes.ts; structures: structure-routes.ts;
-// operators: admin-routes.ts.
+// CSRF) → the page. Sign-in: auth-routes.ts (password, TOTP, setup links) and webauthn-routes.ts (security keys);
+// documents: document-routes.ts (lists, one document, processing, deposits, recycling) and saisie-routes.ts (an
+// invoice typed in a form); structures: structure-routes.ts (people) and settings-routes.ts (flags, services,
+// technical accounts); operators: admin-routes.ts and the admin-*.ts pages.
 import express, { type Express, type NextFunction, type Request, type Response } from 'express'
 import { fileURLToPath } from 'node:url'
 import { ctx, readContext, render, securityHeaders } from './context.js'
