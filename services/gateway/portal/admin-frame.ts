@@ -25,7 +25,7 @@ export const am = (req: Request): AdminMessages => adminMessages[ctx(req).lang]
 
 // Forms of the operator's pages may carry a selection of many rows (one `ids` field each).
 export const form = express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 1100 })
-export const field = (req: Request, name: string) => { const v = (req.body as Record<string, unknown> | undefined)?.[name]; return typeof v === 'string' ? v.trim() : '' }
+export { field } from './context.js'
 export const fields = (req: Request, name: string): string[] => {
   const v = (req.body as Record<string, unknown> | undefined)?.[name]
   return (Array.isArray(v) ? v : v === undefined ? [] : [v]).filter((x): x is string => typeof x === 'string').map((x) => x.trim()).filter(Boolean)

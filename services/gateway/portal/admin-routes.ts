@@ -5,7 +5,7 @@
 // (admin-operations.ts). They share a sub-navigation and the record of operator actions (admin-frame.ts).
 import express, { type Request, type Response, type Router } from 'express'
 import { html, hidden } from './html.js'
-import { csrfChecked, ctx, operatorOnly, signedIn } from './context.js'
+import { csrfChecked, ctx, field, operatorOnly, signedIn } from './context.js'
 import { operatorPage, type AdminDeps } from './admin-frame.js'
 import { healthRoutes } from './admin-health.js'
 import { operationsRoutes } from './admin-operations.js'
@@ -16,7 +16,6 @@ import { setupBox } from './structure-routes.js'
 import { inTransaction } from '../../kit/db.js'
 
 const form = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 })
-const field = (req: Request, name: string) => { const v = (req.body as Record<string, unknown> | undefined)?.[name]; return typeof v === 'string' ? v.trim() : '' }
 
 export function adminRoutes(r: Router, deps: AdminDeps) {
   const { db, log } = deps

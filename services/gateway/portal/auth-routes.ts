@@ -4,7 +4,7 @@
 // good or bad, is recorded in portal_events. Each step starts a new session id (sessions.ts).
 import express, { type Request, type Response, type Router } from 'express'
 import { html, hidden, trusted } from './html.js'
-import { advance, clearSessionCookie, csrfChecked, ctx, limitsOf, render, signedIn, type PortalDeps } from './context.js'
+import { advance, clearSessionCookie, csrfChecked, ctx, finishSignIn, limitsOf, render, safeNext, signedIn, type PortalDeps } from './context.js'
 import { endSession, endSessionsOf, sessionsOf, setPending } from './sessions.js'
 import {
   acceptTotpStep, enrolTotp, personByEmail, personById, record, recoveryCodesLeft, setPassword, setupLinkPerson, signInAllowed,
@@ -18,9 +18,8 @@ import { securityKeySignIn, securityKeysSection } from './webauthn-routes.js'
 import { inTransaction } from '../../kit/db.js'
 
 const form = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 })
+/** A form field exactly as typed (passwords are not trimmed). */
 const field = (req: Request, name: string) => { const v = (req.body as Record<string, unknown> | undefined)?.[name]; return typeof v === 'string' ? v : '' }
-/** Where to go after signing in: a portal path only (never another site). */
-const safeNext = (v: unknown) => (typeof v === 'string' && /^\/portal(\/[^\s\\]*)?$/.test(v) && !v.startsWith('//') ? v : '/portal')
 
 export function authRoutes(r: Router, deps: PortalDeps) {
   const { db, log, config } = deps
@@ -143,11 +142,7 @@ export function authRoutes(r: Router, deps: PortalDeps) {
       return secondFactorPage(req, res, recovery, { kind: 'error', text: recovery ? c.t.wrongRecoveryCode : c.t.wrongCode }, 401)
     }
     await record(db, { kind, outcome: 'ok', personId: person.id, email: person.email, address: c.address })
-    await record(db, { kind: 'sign-in', outcome: 'ok', personId: person.id, email: person.email, address: c.address, detail: { factor: recovery ? 'recovery-code' : 'totp' } })
-    const next = safeNext(c.session!.pending.next)
-    await advance(deps, req, res, { personId: person.id, stage: 'signed-in', keepExpiry: true })
-    log.info({ personId: person.id, factor: recovery ? 'recovery-code' : 'totp' }, 'portal sign-in')
-    res.redirect(303, next)
+    res.redirect(303, await finishSignIn(deps, req, res, { factor: recovery ? 'recovery-code' : 'totp' }))
   })
 
   // Enrolment: a secret kept in the session until the person proves their app has it (a first code).
@@ -194,10 +189,7 @@ export function authRoutes(r: Router, deps: PortalDeps) {
     const { codes, hashes } = newRecoveryCodes()
     await enrolTotp(db, person.id, secret, check.step, hashes)
     await record(db, { kind: 'factor.totp.enrolled', outcome: 'ok', personId: person.id, email: person.email, address: c.address })
-    await record(db, { kind: 'sign-in', outcome: 'ok', personId: person.id, email: person.email, address: c.address, detail: { factor: 'totp', enrolled: true } })
-    const next = safeNext(c.session!.pending.next)
-    await advance(deps, req, res, { personId: person.id, stage: 'signed-in', keepExpiry: true })
-    log.info({ personId: person.id }, 'portal: second factor enrolled')
+    const next = await finishSignIn(deps, req, res, { factor: 'totp', enrolled: true })
     render(req, res, {
       title: c.t.recoveryTitle,
       body: html`<p>${c.t.recoveryIntro}</p>

@@ -5,7 +5,7 @@ import type { Config } from '../../kit/config.js'
 import type { Db } from '../../kit/db.js'
 import type { Logger } from '../../kit/log.js'
 import { clearedCookie, cookieValue, csrfMatches, endSession, readSession, sessionCookie, startSession, type Session, type SessionLimits, type Stage } from './sessions.js'
-import { membershipsOf, personById, type Membership, type Person, type SignInLimits } from './people.js'
+import { membershipsOf, personById, record, type Membership, type Person, type SignInLimits } from './people.js'
 import { messages, pickLang, type Lang, type Messages } from './i18n.js'
 import { page, type Notice, type Viewer } from './layout.js'
 import type { Html } from './html.js'
@@ -87,6 +87,27 @@ export async function advance(deps: PortalDeps, req: Request, res: Response, to:
   setSessionCookie(res, deps.config, id)
   c.session = session
   return session
+}
+
+/** A form field as typed, trimmed ('' when absent). Passwords are read untrimmed (auth-routes.ts). */
+export const field = (req: Request, name: string) => { const v = (req.body as Record<string, unknown> | undefined)?.[name]; return typeof v === 'string' ? v.trim() : '' }
+
+/** Where to go after signing in: a portal path only (never another site). */
+export const safeNext = (v: unknown) => (typeof v === 'string' && /^\/portal(\/[^\s\\]*)?$/.test(v) && !v.startsWith('//') ? v : '/portal')
+
+/**
+ * The end of every sign-in, whatever the second factor (a TOTP code, a recovery code, an enrolment, a security
+ * key): recorded, a new session id at the signed-in stage with the password's expiry, logged. Returns where the
+ * person was going.
+ */
+export async function finishSignIn(deps: PortalDeps, req: Request, res: Response, detail: Record<string, unknown>): Promise<string> {
+  const c = ctx(req)
+  const person = c.person!
+  const next = safeNext(c.session!.pending.next)
+  await record(deps.db, { kind: 'sign-in', outcome: 'ok', personId: person.id, email: person.email, address: c.address, detail })
+  await advance(deps, req, res, { personId: person.id, stage: 'signed-in', keepExpiry: true })
+  deps.log.info({ personId: person.id, ...detail }, 'portal sign-in')
+  return next
 }
 
 /** The viewer of the page header: name, menu and the CSRF token of its forms. */

@@ -5,7 +5,7 @@
 // change in portal_events.
 import express, { type Request, type Response, type Router } from 'express'
 import { html, hidden, type Html } from './html.js'
-import { csrfChecked, ctx, render, signedIn, type Ctx, type PortalDeps } from './context.js'
+import { csrfChecked, ctx, field, render, signedIn, type Ctx, type PortalDeps } from './context.js'
 import { record, type Membership } from './people.js'
 import { managed } from './structure-routes.js'
 import { settingsMessages } from './settings-i18n.js'
@@ -14,7 +14,6 @@ import { createAccount, listAccounts, resetPassword } from '../cpro-accounts.js'
 import { inTransaction } from '../../kit/db.js'
 
 const form = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 })
-const field = (req: Request, name: string) => { const v = (req.body as Record<string, unknown> | undefined)?.[name]; return typeof v === 'string' ? v.trim() : '' }
 const checked = (req: Request, name: string) => field(req, name) === 'on'
 const SERVICE_CODE = /^[A-Za-z0-9_./-]{1,100}$/
 

@@ -4,7 +4,7 @@
 // recorded in portal_events.
 import express, { type Request, type Response, type Router } from 'express'
 import { html, hidden } from './html.js'
-import { csrfChecked, ctx, render, signedIn, type Ctx, type PortalDeps } from './context.js'
+import { csrfChecked, ctx, field, render, signedIn, type Ctx, type PortalDeps } from './context.js'
 import {
   addMembership, clearFactors, ensurePerson, isEmail, membersOf, newSetupLink, personById, record, removeMembership, roles, type Membership, type Role,
 } from './people.js'
@@ -13,7 +13,6 @@ import { inTransaction } from '../../kit/db.js'
 import { settingsMessages } from './settings-i18n.js'
 
 const form = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 })
-const field = (req: Request, name: string) => { const v = (req.body as Record<string, unknown> | undefined)?.[name]; return typeof v === 'string' ? v.trim() : '' }
 const SETUP_HOURS = 72
 
 /** The roles `manager` may give (and the people it may reset): the principal any, a secondary manager users only. */

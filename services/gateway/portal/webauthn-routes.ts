@@ -9,7 +9,7 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import type { Db } from '../../kit/db.js'
 import { problem, problemContentType } from '../../kit/problem.js'
 import { html, hidden, type Html } from './html.js'
-import { advance, csrfChecked, ctx, limitsOf, render, signedIn, type PortalDeps } from './context.js'
+import { csrfChecked, ctx, finishSignIn, limitsOf, render, signedIn, type PortalDeps } from './context.js'
 import { endSessionsOf, setPending } from './sessions.js'
 import { record, signInAllowed } from './people.js'
 import { webauthnMessages, type WebauthnMessages } from './webauthn-i18n.js'
@@ -40,8 +40,6 @@ const halfwayJson = (req: Request, res: Response, next: NextFunction) => {
   const c = ctx(req)
   return c.session?.stage === 'password' && c.person ? next() : refuse(res, 'UNAUTHENTICATED', wt(req).signInFirst)
 }
-/** Where to go after signing in: a portal path only (as auth-routes.ts's safeNext; the value was checked there too). */
-const portalPath = (v: unknown) => (typeof v === 'string' && /^\/portal(\/[^\s\\]*)?$/.test(v) && !v.startsWith('//') ? v : '/portal')
 
 /** The sentences the page's script shows, as data attributes of its form (the script holds no text). */
 const scriptTexts = (t: WebauthnMessages) =>
@@ -141,11 +139,8 @@ export function webauthnRoutes(r: Router, deps: PortalDeps) {
       return refuse(res, 'UNAUTHENTICATED', t.notRecognised)
     }
     await record(db, { kind: 'sign-in.webauthn', outcome: 'ok', ...who, detail: { key: found!.key.id, name: found!.key.name, userVerified: verified.ok && verified.value.userVerified } })
-    await record(db, { kind: 'sign-in', outcome: 'ok', ...who, detail: { factor: 'webauthn' } })
-    const next = portalPath(rest.next)
-    await advance(deps, req, res, { personId: person.id, stage: 'signed-in', keepExpiry: true })
-    log.info({ personId: person.id, factor: 'webauthn' }, 'portal sign-in')
-    res.json({ next })
+    // The session's pending values are `rest` now (setPending above): its `next` is where the person was going.
+    res.json({ next: await finishSignIn(deps, req, res, { factor: 'webauthn' }) })
   })
 }
 
